@@ -1,0 +1,53 @@
+package org.sparkfusion.dlrm.embedding;
+
+/** The reference backend: fp32 sum pooling straight from the model's tables on the JVM heap. */
+final class CpuEmbeddingBackend implements EmbeddingBackend {
+  private final EmbeddingTables tables;
+  private final float[][] weights;
+  private final int dim;
+
+  CpuEmbeddingBackend(EmbeddingTables tables) {
+    this.tables = tables;
+    this.dim = tables.dim();
+    this.weights = new float[tables.numTables()][];
+    for (int t = 0; t < weights.length; t++) {
+      weights[t] = tables.weights(t);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "cpu";
+  }
+
+  @Override
+  public void pool(int numBags, int[][] indices, int[][] offsets, float[] out) {
+    int numTables = weights.length;
+    int d = dim;
+    int stride = numTables * d;
+    java.util.Arrays.fill(out, 0, numBags * stride, 0f);
+    for (int t = 0; t < numTables; t++) {
+      float[] w = weights[t];
+      int[] idx = indices[t];
+      int[] off = offsets[t];
+      for (int b = 0; b < numBags; b++) {
+        int o = b * stride + t * d;
+        for (int k = off[b], end = off[b + 1]; k < end; k++) {
+          int r = idx[k] * d;
+          for (int q = 0; q < d; q++) {
+            out[o + q] += w[r + q];
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    // Heap arrays only.
+  }
+
+  EmbeddingTables tables() {
+    return tables;
+  }
+}

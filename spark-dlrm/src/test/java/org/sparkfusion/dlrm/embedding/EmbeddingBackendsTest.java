@@ -1,0 +1,89 @@
+package org.sparkfusion.dlrm.embedding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class EmbeddingBackendsTest {
+
+  static EmbeddingTables tables(int dim, long seed, int... rows) {
+    Random r = new Random(seed);
+    float[][] w = new float[rows.length][];
+    for (int t = 0; t < rows.length; t++) {
+      w[t] = new float[rows[t] * dim];
+      for (int k = 0; k < w[t].length; k++) {
+        w[t][k] = (float) r.nextGaussian();
+      }
+    }
+    return new EmbeddingTables() {
+      public int numTables() {
+        return w.length;
+      }
+
+      public int dim() {
+        return dim;
+      }
+
+      public long rows(int table) {
+        return w[table].length / dim;
+      }
+
+      public float[] weights(int table) {
+        return w[table];
+      }
+    };
+  }
+
+  @Test
+  void cpuPoolsSumsOfRowsAndEmptyBagsToZero() {
+    EmbeddingTables t = tables(3, 1, 4, 2);
+    EmbeddingBackend cpu = new CpuBackendProvider().open(t, Map.of(), List.of());
+    int[][] idx = {{1, 3, 3}, {1}};
+    int[][] off = {{0, 3, 3}, {0, 0, 1}};
+    float[] out = new float[2 * 2 * 3];
+    java.util.Arrays.fill(out, 42f);
+    cpu.pool(2, idx, off, out);
+    for (int d = 0; d < 3; d++) {
+      float[] w0 = t.weights(0);
+      assertThat(out[d]).isEqualTo(w0[3 + d] + w0[9 + d] + w0[9 + d]);
+      assertThat(out[3 + d]).isZero();
+      assertThat(out[6 + d]).isZero();
+      assertThat(out[9 + d]).isEqualTo(t.weights(1)[3 + d]);
+    }
+  }
+
+  @Test
+  void int8PoolsWithinHalfAQuantizationStepPerRow() {
+    EmbeddingTables t = tables(16, 2, 100);
+    EmbeddingBackend cpu = new CpuBackendProvider().open(t, Map.of(), List.of());
+    EmbeddingBackend int8 = new CpuInt8BackendProvider().open(t, Map.of(), List.of());
+    assertThat(int8.name()).isEqualTo("cpu-int8");
+    int[][] idx = {{5, 17, 99, 42}};
+    int[][] off = {{0, 4}};
+    float[] a = new float[16];
+    float[] b = new float[16];
+    cpu.pool(1, idx, off, a);
+    int8.pool(1, idx, off, b);
+    float maxRange = 0;
+    for (int row : idx[0]) {
+      float lo = Float.MAX_VALUE;
+      float hi = -Float.MAX_VALUE;
+      for (int d = 0; d < 16; d++) {
+        lo = Math.min(lo, t.weights(0)[row * 16 + d]);
+        hi = Math.max(hi, t.weights(0)[row * 16 + d]);
+      }
+      maxRange = Math.max(maxRange, hi - lo);
+    }
+    float bound = 4 * (maxRange / 255f) / 2 + 1e-5f;
+    boolean anyDifferent = false;
+    for (int d = 0; d < 16; d++) {
+      assertThat(b[d]).isCloseTo(a[d], within(bound));
+      anyDifferent |= a[d] != b[d];
+    }
+    assertThat(anyDifferent).as("int8 really quantizes").isTrue();
+  }
+}
