@@ -58,10 +58,13 @@ final class JupyterJavaNotebook {
     List<String> remote = new ArrayList<>(jvmOptions);
     remote.add("-cp");
     remote.add(String.join(java.io.File.pathSeparator, classPath));
-    try (JShell shell = JShell.builder().out(out).err(out).remoteVMOptions(remote.toArray(String[]::new)).build()) {
-      for (String entry : classPath) {
-        shell.addToClasspath(entry);
-      }
+    // The class path goes to the kernel JVM's -cp (classes load from the application class loader, as with a
+    // kernel started with JJAVA_CLASSPATH) and to the snippet compiler.
+    String joined = String.join(java.io.File.pathSeparator, classPath);
+    try (JShell shell = JShell.builder().out(out).err(out)
+        .remoteVMOptions(remote.toArray(String[]::new))
+        .compilerOptions("-classpath", joined)
+        .build()) {
       for (int i = 0; i < cells.size(); i++) {
         runCell(shell, i + 1, cells.get(i), printed);
       }

@@ -98,6 +98,7 @@ class NotebooksTest {
     List<String> options = new ArrayList<>(List.of(System.getProperty("sparkfusion.kernel.flags", "").split("\\s+")));
     options.removeIf(String::isBlank);
     options.add("-Xmx3g");
+    options.add("-Dlog4j2.configurationFile=" + TestDirs.projectRoot().resolve("bin/log4j2-cli.properties"));
     options.add("-Dsparkfusion.test.tmp=" + TestDirs.root());
     return options;
   }
