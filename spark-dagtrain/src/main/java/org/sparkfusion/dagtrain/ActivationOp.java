@@ -1,0 +1,60 @@
+package org.sparkfusion.dagtrain;
+
+import java.util.Map;
+
+/** Element-wise ReLU or GELU (tanh approximation). */
+final class ActivationOp extends Op {
+  enum Kind { RELU, GELU }
+
+  final Kind kind;
+
+  ActivationOp(Kind kind) {
+    this.kind = kind;
+  }
+
+  @Override String type() { return kind == Kind.RELU ? "relu" : "gelu"; }
+
+  @Override Map<String, Object> attrs() { return Map.of(); }
+
+  @Override int arity() { return 1; }
+
+  @Override TensorType infer(TensorType[] in) {
+    require(in[0].dtype() == DType.FLOAT, type() + " input must be float, got " + in[0]);
+    return in[0];
+  }
+
+  private static final double C = Math.sqrt(2 / Math.PI);
+
+  @Override Tensor forward(Tensor[] in, Tensor[] p, OpCache cache, RunContext ctx, String node) {
+    Tensor x = in[0];
+    Tensor y = x.zerosLike();
+    for (int i = 0; i < x.data.length; i++) {
+      double v = x.data[i];
+      y.data[i] = kind == Kind.RELU ? Math.max(0, v) : 0.5 * v * (1 + Math.tanh(C * (v + 0.044715 * v * v * v)));
+    }
+    return y;
+  }
+
+  @Override void backward(Tensor g, Tensor[] in, Tensor[] p, OpCache cache, Tensor[] gIn, Tensor[] gP) {
+    if (gIn[0] == null) {
+      return;
+    }
+    Tensor x = in[0];
+    for (int i = 0; i < x.data.length; i++) {
+      double v = x.data[i];
+      double d;
+      if (kind == Kind.RELU) {
+        d = v > 0 ? 1 : 0;
+      } else {
+        double u = C * (v + 0.044715 * v * v * v);
+        double t = Math.tanh(u);
+        d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * 0.044715 * v * v);
+      }
+      gIn[0].data[i] += g.data[i] * d;
+    }
+  }
+
+  @Override long flops(TensorType[] in, TensorType out) {
+    return (kind == Kind.RELU ? 1L : 10L) * in[0].elements();
+  }
+}

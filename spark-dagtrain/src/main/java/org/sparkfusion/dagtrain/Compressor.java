@@ -1,0 +1,234 @@
+package org.sparkfusion.dagtrain;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Lossy or lossless encoding of a float tensor for the wire. Each encoding starts with a code byte so the
+ * receiver decodes without knowing the sender's choice. Codes: 0 dense fp32, 1 top-k (compact indices,
+ * fp16 values), 2 random-k (seed instead of indices, fp16 values), 3 int8 with a per-tensor scale.
+ */
+abstract class Compressor {
+  static final byte DENSE = 0;
+  static final byte TOPK = 1;
+  static final byte RANDOMK = 2;
+  static final byte INT8 = 3;
+
+  abstract void encode(double[] x, DataOutputStream out, long seed) throws IOException;
+
+  /** Kept fraction of entries this compressor aims at (1 for dense and int8). */
+  abstract double fraction();
+
+  static double[] decode(DataInputStream in, int n) throws IOException {
+    byte code = in.readByte();
+    double[] x = new double[n];
+    switch (code) {
+      case DENSE -> {
+        for (int i = 0; i < n; i++) {
+          x[i] = in.readFloat();
+        }
+      }
+      case TOPK -> {
+        int k = readCount(in, n);
+        int[] idx = IndexCodec.read(in, k, n);
+        for (int i : idx) {
+          x[i] = Half.toFloat(in.readShort());
+        }
+      }
+      case RANDOMK -> {
+        int k = readCount(in, n);
+        long seed = in.readLong();
+        for (int i : RandomK.choose(n, k, seed)) {
+          x[i] = Half.toFloat(in.readShort());
+        }
+      }
+      case INT8 -> {
+        float scale = in.readFloat();
+        if (!(scale >= 0) || Float.isInfinite(scale)) {
+          throw new IOException("invalid int8 scale " + scale);
+        }
+        for (int i = 0; i < n; i++) {
+          x[i] = in.readByte() * scale;
+        }
+      }
+      default -> throw new IOException("unknown compression code " + code);
+    }
+    return x;
+  }
+
+  private static int readCount(DataInputStream in, int n) throws IOException {
+    int k = in.readInt();
+    if (k < 0 || k > n) {
+      throw new IOException("kept count " + k + " outside [0," + n + "]");
+    }
+    return k;
+  }
+
+  /** Parses none | topk:F | randomk:F | int8 (adatopk is built by the runtime per link). */
+  static Compressor parse(String spec) {
+    String s = spec.trim().toLowerCase();
+    if (s.equals("none")) {
+      return new Dense();
+    }
+    if (s.equals("int8")) {
+      return new Int8();
+    }
+    if (s.startsWith("topk:")) {
+      return new TopK(fractionOf(s, spec));
+    }
+    if (s.startsWith("randomk:")) {
+      return new RandomK(fractionOf(s, spec));
+    }
+    throw new IllegalArgumentException("unknown compression '" + spec + "' (expected none, topk:F, randomk:F, int8 or adatopk)");
+  }
+
+  private static double fractionOf(String s, String spec) {
+    double f;
+    try {
+      f = Double.parseDouble(s.substring(s.indexOf(':') + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("compression '" + spec + "': fraction is not a number");
+    }
+    if (!(f > 0 && f <= 1)) {
+      throw new IllegalArgumentException("compression '" + spec + "': fraction must be in (0,1]");
+    }
+    return f;
+  }
+
+  static int keep(int n, double fraction) {
+    return Math.max(1, Math.min(n, (int) Math.ceil(fraction * n)));
+  }
+
+  /** Dense float32 (the "none" setting). */
+  static final class Dense extends Compressor {
+    @Override void encode(double[] x, DataOutputStream out, long seed) throws IOException {
+      out.writeByte(DENSE);
+      for (double v : x) {
+        out.writeFloat((float) v);
+      }
+    }
+
+    @Override double fraction() { return 1; }
+  }
+
+  /** Keeps the k largest magnitudes. The fraction may be changed between messages (AdaTopK). */
+  static final class TopK extends Compressor {
+    volatile double fraction;
+
+    TopK(double fraction) {
+      this.fraction = fraction;
+    }
+
+    @Override double fraction() { return fraction; }
+
+    @Override void encode(double[] x, DataOutputStream out, long seed) throws IOException {
+      int n = x.length;
+      if (fraction >= 1) {
+        new Dense().encode(x, out, seed);
+        return;
+      }
+      int k = keep(n, fraction);
+      int[] idx = topIndices(x, k);
+      out.writeByte(TOPK);
+      out.writeInt(k);
+      IndexCodec.write(out, idx, n);
+      for (int i : idx) {
+        out.writeShort(Half.fromFloat((float) x[i]));
+      }
+    }
+
+    /** Sorted indices of the k entries with largest |x| (ties broken by lower index). */
+    static int[] topIndices(double[] x, int k) {
+      int n = x.length;
+      if (k >= n) {
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+          all[i] = i;
+        }
+        return all;
+      }
+      double[] mags = new double[n];
+      for (int i = 0; i < n; i++) {
+        mags[i] = Math.abs(x[i]);
+      }
+      double[] sorted = mags.clone();
+      Arrays.sort(sorted);
+      double threshold = sorted[n - k];
+      int above = 0;
+      for (double m : mags) {
+        if (m > threshold) {
+          above++;
+        }
+      }
+      int equalAllowed = k - above;
+      int[] idx = new int[k];
+      int j = 0;
+      for (int i = 0; i < n && j < k; i++) {
+        if (mags[i] > threshold) {
+          idx[j++] = i;
+        } else if (mags[i] == threshold && equalAllowed > 0) {
+          idx[j++] = i;
+          equalAllowed--;
+        }
+      }
+      return idx;
+    }
+  }
+
+  /** Keeps k entries chosen by a seeded generator; only the seed travels, not the indices. */
+  static final class RandomK extends Compressor {
+    final double fraction;
+
+    RandomK(double fraction) {
+      this.fraction = fraction;
+    }
+
+    @Override double fraction() { return fraction; }
+
+    @Override void encode(double[] x, DataOutputStream out, long seed) throws IOException {
+      int k = keep(x.length, fraction);
+      out.writeByte(RANDOMK);
+      out.writeInt(k);
+      out.writeLong(seed);
+      for (int i : choose(x.length, k, seed)) {
+        out.writeShort(Half.fromFloat((float) x[i]));
+      }
+    }
+
+    /** k distinct sorted indices of [0,n) (Floyd's algorithm). */
+    static int[] choose(int n, int k, long seed) {
+      SplittableRandom r = new SplittableRandom(seed);
+      java.util.BitSet chosen = new java.util.BitSet(n);
+      for (int j = n - k; j < n; j++) {
+        int t = r.nextInt(j + 1);
+        if (chosen.get(t)) {
+          chosen.set(j);
+        } else {
+          chosen.set(t);
+        }
+      }
+      return chosen.stream().toArray();
+    }
+  }
+
+  /** Symmetric int8 quantisation with scale max|x|/127; error at most scale/2 per entry. */
+  static final class Int8 extends Compressor {
+    @Override double fraction() { return 1; }
+
+    @Override void encode(double[] x, DataOutputStream out, long seed) throws IOException {
+      double max = 0;
+      for (double v : x) {
+        max = Math.max(max, Math.abs(v));
+      }
+      float scale = (float) (max / 127);
+      out.writeByte(INT8);
+      out.writeFloat(scale);
+      for (double v : x) {
+        out.writeByte(scale == 0 ? 0 : (int) Math.max(-127, Math.min(127, Math.round(v / scale))));
+      }
+    }
+  }
+}

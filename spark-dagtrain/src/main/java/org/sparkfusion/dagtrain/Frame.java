@@ -1,0 +1,27 @@
+package org.sparkfusion.dagtrain;
+
+/** One message between tasks: type, sender, step, micro-batch and payload. */
+record Frame(byte type, int from, int step, int micro, byte[] payload) {
+  static final byte HELLO = 1;
+  static final byte ACTIVATIONS = 2;
+  static final byte GRADIENTS = 3;
+  static final byte PING = 4;
+  static final byte PONG = 5;
+  static final byte PROBE = 6;
+  static final byte PROBE_ACK = 7;
+  static final byte BYE = 8;
+
+  static String typeName(byte t) {
+    return switch (t) {
+      case HELLO -> "hello";
+      case ACTIVATIONS -> "activations";
+      case GRADIENTS -> "gradients";
+      case PING -> "ping";
+      case PONG -> "pong";
+      case PROBE -> "probe";
+      case PROBE_ACK -> "probe-ack";
+      case BYE -> "bye";
+      default -> "type-" + t;
+    };
+  }
+}

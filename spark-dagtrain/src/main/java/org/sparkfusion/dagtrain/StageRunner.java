@@ -1,0 +1,182 @@
+package org.sparkfusion.dagtrain;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one pipeline stage: the nodes with topological index in [from, to). Forward takes the live tensors
+ * at the stage's entry (or the data, for the first stage) and returns the live tensors at its exit (or the
+ * loss, for the last stage); backward takes the gradients of the exit tensors and returns those of the entry
+ * tensors, accumulating parameter gradients. State is kept per micro-batch so several can be in flight.
+ */
+final class StageRunner {
+  final Graph graph;
+  final int from;
+  final int to;
+  final List<String> entry;
+  final List<String> exit;
+  final Map<String, Tensor[]> params = new LinkedHashMap<>();
+  final Map<String, Tensor[]> grads = new LinkedHashMap<>();
+  private final Map<Integer, MicroState> inFlight = new HashMap<>();
+
+  private static final class MicroState {
+    final Map<String, Tensor> values = new HashMap<>();
+    final Map<String, OpCache> caches = new HashMap<>();
+  }
+
+  StageRunner(Graph graph, int from, int to, long seed) {
+    if (from < 0 || to > graph.size() || from >= to) {
+      throw new IllegalArgumentException("invalid stage range [" + from + "," + to + ") for " + graph.size() + " nodes");
+    }
+    this.graph = graph;
+    this.from = from;
+    this.to = to;
+    this.entry = Partition.liveAt(graph, from);
+    this.exit = Partition.liveAt(graph, to);
+    for (int i = from; i < to; i++) {
+      Node n = graph.nodes().get(i);
+      Tensor[] p = new Tensor[n.params().length];
+      Tensor[] g = new Tensor[p.length];
+      for (int k = 0; k < p.length; k++) {
+        p[k] = n.params()[k].initialise(seed, n.name());
+        g[k] = p[k].zerosLike();
+      }
+      params.put(n.name(), p);
+      grads.put(n.name(), g);
+    }
+  }
+
+  boolean isFirst() {
+    return from == 0;
+  }
+
+  boolean isLast() {
+    return to == graph.size();
+  }
+
+  /** Forward of one micro-batch. For the first stage {@code in} holds the data inputs. */
+  Map<String, Tensor> forward(Map<String, Tensor> in, RunContext ctx) {
+    MicroState st = new MicroState();
+    for (String name : entry) {
+      Tensor t = in.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("stage [" + from + "," + to + ") is missing entry tensor '" + name + "'");
+      }
+      st.values.put(name, t);
+    }
+    for (int i = from; i < to; i++) {
+      Node n = graph.nodes().get(i);
+      if (n.isInput()) {
+        Tensor t = in.get(n.name());
+        if (t == null) {
+          throw new IllegalArgumentException("no data for input '" + n.name() + "'");
+        }
+        st.values.put(n.name(), t);
+        continue;
+      }
+      Tensor[] args = new Tensor[n.inputs().size()];
+      for (int k = 0; k < args.length; k++) {
+        args[k] = st.values.get(n.inputs().get(k));
+      }
+      OpCache cache = new OpCache();
+      st.values.put(n.name(), n.op().forward(args, params.get(n.name()), cache, ctx, n.name()));
+      st.caches.put(n.name(), cache);
+    }
+    inFlight.put(ctx.microBatch(), st);
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    if (isLast()) {
+      out.put(graph.nodes().get(to - 1).name(), st.values.get(graph.nodes().get(to - 1).name()));
+    } else {
+      for (String name : exit) {
+        out.put(name, st.values.get(name));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Backward of one micro-batch. {@code gradOut} holds the gradients of the float exit tensors; for the last
+   * stage it is ignored and the loss gradient is {@code lossScale}. Returns gradients of the float entry tensors.
+   */
+  Map<String, Tensor> backward(int microBatch, Map<String, Tensor> gradOut, double lossScale) {
+    MicroState st = inFlight.remove(microBatch);
+    if (st == null) {
+      throw new IllegalStateException("backward of micro-batch " + microBatch + " without its forward");
+    }
+    Map<String, Tensor> g = new HashMap<>();
+    if (isLast()) {
+      g.put(graph.nodes().get(to - 1).name(), new Tensor(new int[] {1}, new double[] {lossScale}));
+    } else {
+      for (String name : exit) {
+        if (graph.node(name).output().dtype() == DType.FLOAT && !graph.node(name).isInput()) {
+          Tensor t = gradOut.get(name);
+          if (t == null) {
+            throw new IllegalArgumentException("stage [" + from + "," + to + ") is missing the gradient of '" + name + "'");
+          }
+          g.put(name, t.copy());
+        }
+      }
+    }
+    for (int i = to - 1; i >= from; i--) {
+      Node n = graph.nodes().get(i);
+      Tensor gy = g.get(n.name());
+      if (n.isInput() || gy == null) {
+        continue;
+      }
+      Tensor[] args = new Tensor[n.inputs().size()];
+      Tensor[] gin = new Tensor[args.length];
+      for (int k = 0; k < args.length; k++) {
+        String in = n.inputs().get(k);
+        args[k] = st.values.get(in);
+        Node src = graph.node(in);
+        if (src.output().dtype() == DType.FLOAT && !src.isInput()) {
+          Tensor acc = g.get(in);
+          if (acc == null) {
+            acc = args[k].zerosLike();
+            g.put(in, acc);
+          }
+          gin[k] = acc;
+        }
+      }
+      n.op().backward(gy, args, params.get(n.name()), st.caches.get(n.name()), gin, grads.get(n.name()));
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (String name : entry) {
+      Node src = graph.node(name);
+      if (src.output().dtype() == DType.FLOAT && !src.isInput()) {
+        Tensor t = g.get(name);
+        out.put(name, t != null ? t : st.values.get(name).zerosLike());
+      }
+    }
+    return out;
+  }
+
+  void zeroGrads() {
+    for (Tensor[] gs : grads.values()) {
+      for (Tensor t : gs) {
+        java.util.Arrays.fill(t.data, 0);
+      }
+    }
+  }
+
+  long paramCount() {
+    long n = 0;
+    for (Tensor[] ps : params.values()) {
+      for (Tensor t : ps) {
+        n += t.size();
+      }
+    }
+    return n;
+  }
+
+  List<String> nodeNames() {
+    List<String> names = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      names.add(graph.nodes().get(i).name());
+    }
+    return names;
+  }
+}

@@ -1,0 +1,12 @@
+package org.sparkfusion.dagtrain;
+
+import java.util.List;
+
+/** What a training run measured: loss per step, wall time at the end of each step, traffic per link. */
+record TrainResult(List<Double> losses, List<Double> elapsedSeconds, double seconds, double samplesPerSecond,
+    List<LinkStat> links, int startStep) {
+
+  double finalLoss() {
+    return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);
+  }
+}
