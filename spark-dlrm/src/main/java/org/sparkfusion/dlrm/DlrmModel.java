@@ -1,0 +1,288 @@
+package org.sparkfusion.dlrm;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.sparkfusion.common.io.HadoopIO;
+
+/**
+ * Scores a DataFrame with a DLRM: appends {@code outputCol} (double, the click probability) computed from
+ * {@code denseCol} (array of numbers) and {@code sparseCol} (array of arrays of integer ids, one per table).
+ * Rows are scored in batches of {@code batchSize} per task, embeddings pooled for the whole batch in one backend
+ * call and the MLPs run as matrix products over the batch. Each executor loads the model once; a null input
+ * gives a null output.
+ *
+ * <p>{@link #write()} copies the model file into the saved stage, so a saved {@code DlrmModel} (alone or in a
+ * {@code PipelineModel}) is self-contained on any Hadoop path; {@link #read()} / {@link #load(String)} restore it.
+ */
+public final class DlrmModel extends Transformer implements MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final Param<String> modelPath;
+  private final Param<String> denseCol;
+  private final Param<String> sparseCol;
+  private final Param<String> outputCol;
+  private final IntParam batchSize;
+  private final Param<String> interaction;
+  private final BooleanParam selfInteraction;
+  private final Param<String> outOfRangeIds;
+  private final Param<String> embeddingBackend;
+
+  public DlrmModel() {
+    this(Identifiable.randomUID("dlrm"));
+  }
+
+  public DlrmModel(String uid) {
+    this.uid = uid;
+    modelPath = new Param<>(this, "modelPath", "DLRM weights: torch.save checkpoint or directory of .npy files");
+    denseCol = new Param<>(this, "denseCol", "input column of dense features, array<float>");
+    sparseCol = new Param<>(this, "sparseCol", "input column of sparse ids, array<array<int>>, one array per table");
+    outputCol = new Param<>(this, "outputCol", "output column, the click probability as double");
+    batchSize = new IntParam(this, "batchSize", "rows per scoring batch", ParamValidators.inRange(1, 1 << 20));
+    interaction = new Param<>(this, "interaction", "feature interaction: dot or cat",
+        ParamValidators.inArray(new String[] {"dot", "cat"}));
+    selfInteraction = new BooleanParam(this, "selfInteraction", "dot interaction includes self pairs");
+    outOfRangeIds = new Param<>(this, "outOfRangeIds", "ids outside a table: error or hash (id mod rows)",
+        ParamValidators.inArray(new String[] {"error", "hash"}));
+    embeddingBackend = new Param<>(this, "embeddingBackend",
+        "cpu, cpu-int8, upmem, upmem-emu, or empty for the automatic per-executor policy",
+        ParamValidators.inArray(new String[] {"", "cpu", "cpu-int8", "upmem", "upmem-emu"}));
+    setDefault(denseCol, "dense");
+    setDefault(sparseCol, "sparse");
+    setDefault(outputCol, "ctr");
+    setDefault(batchSize, DlrmConf.BATCH_SIZE.defaultValue());
+    setDefault(interaction, DlrmConf.INTERACTION.defaultValue());
+    setDefault(selfInteraction, DlrmConf.SELF_INTERACTION.defaultValue());
+    setDefault(outOfRangeIds, DlrmConf.OUT_OF_RANGE_IDS.defaultValue());
+    setDefault(embeddingBackend, "");
+  }
+
+/** Model path: a torch.save checkpoint or a directory of .npy files, on any Hadoop path. */
+  public Param<String> modelPath() {
+    return modelPath;
+  }
+
+/** {@code dot} or {@code cat}. */
+  public Param<String> interaction() {
+    return interaction;
+  }
+
+/** {@code error} or {@code hash}. */
+  public Param<String> outOfRangeIds() {
+    return outOfRangeIds;
+  }
+
+/** {@code cpu}, {@code cpu-int8}, {@code upmem}, {@code upmem-emu}, or empty for the automatic policy. */
+  public Param<String> embeddingBackend() {
+    return embeddingBackend;
+  }
+
+  public Param<String> denseCol() {
+    return denseCol;
+  }
+
+  public Param<String> sparseCol() {
+    return sparseCol;
+  }
+
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public BooleanParam selfInteraction() {
+    return selfInteraction;
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public DlrmModel setModelPath(String v) {
+    set(modelPath, v);
+    return this;
+  }
+
+  public DlrmModel setDenseCol(String v) {
+    set(denseCol, v);
+    return this;
+  }
+
+  public DlrmModel setSparseCol(String v) {
+    set(sparseCol, v);
+    return this;
+  }
+
+  public DlrmModel setOutputCol(String v) {
+    set(outputCol, v);
+    return this;
+  }
+
+  public DlrmModel setBatchSize(int v) {
+    set(batchSize, v);
+    return this;
+  }
+
+  public DlrmModel setInteraction(String v) {
+    set(interaction, v);
+    return this;
+  }
+
+  public DlrmModel setSelfInteraction(boolean v) {
+    set(selfInteraction, v);
+    return this;
+  }
+
+  public DlrmModel setOutOfRangeIds(String v) {
+    set(outOfRangeIds, v);
+    return this;
+  }
+
+  public DlrmModel setEmbeddingBackend(String v) {
+    set(embeddingBackend, v);
+    return this;
+  }
+
+  public String getModelPath() {
+    return $(modelPath);
+  }
+
+  ModelOptions options() {
+    if (!isDefined(modelPath)) {
+      throw new IllegalArgumentException("DlrmModel: modelPath is not set");
+    }
+    String backend = $(embeddingBackend);
+    return new ModelOptions($(modelPath), $(interaction), (Boolean) $(selfInteraction), "hash".equals($(outOfRangeIds)),
+        backend.isEmpty() ? null : backend);
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    checkColumn(schema, $(denseCol), "array<float>", false);
+    checkColumn(schema, $(sparseCol), "array<array<int>>", true);
+    if (java.util.Arrays.asList(schema.fieldNames()).contains($(outputCol))) {
+      throw new IllegalArgumentException("DlrmModel: output column " + $(outputCol) + " already exists");
+    }
+    return schema.add(new StructField($(outputCol), DataTypes.DoubleType, true, org.apache.spark.sql.types.Metadata.empty()));
+  }
+
+  private static void checkColumn(StructType schema, String name, String expected, boolean nested) {
+    if (!java.util.Arrays.asList(schema.fieldNames()).contains(name)) {
+      throw new IllegalArgumentException("DlrmModel: input column " + name + " (" + expected + ") does not exist; columns: "
+          + String.join(", ", schema.fieldNames()));
+    }
+    DataType t = schema.apply(name).dataType();
+    boolean ok = t instanceof ArrayType a && (nested
+        ? a.elementType() instanceof ArrayType inner && inner.elementType() instanceof IntegralType
+        : a.elementType() instanceof NumericType);
+    if (!ok) {
+      throw new IllegalArgumentException("DlrmModel: column " + name + " has type " + t.simpleString() + ", expected "
+          + expected);
+    }
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType in = dataset.schema();
+    StructType out = transformSchema(in);
+    ScorePartition fn = new ScorePartition(options(), in.fieldIndex($(denseCol)), in.fieldIndex($(sparseCol)),
+        (Integer) $(batchSize), $(denseCol), $(sparseCol));
+    return dataset.toDF().mapPartitions(fn, Encoders.row(out));
+  }
+
+  @Override
+  public DlrmModel copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  /** The reader {@code Pipeline.load} and {@link #load(String)} use. */
+  public static MLReader<DlrmModel> read() {
+    return new Reader();
+  }
+
+  public static DlrmModel load(String path) {
+    return read().load(path);
+  }
+
+  private static final class Writer extends MLWriter {
+    private final DlrmModel stage;
+
+    Writer(DlrmModel stage) {
+      this.stage = stage;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      DefaultParamsWriter.saveMetadata(stage, path, sparkSession());
+      Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
+      Path src = new Path(stage.getModelPath());
+      try {
+        FileSystem srcFs = src.getFileSystem(conf);
+        HadoopIO.writeDirectoryAtomically(new Path(path, "model"), conf, false,
+            (fs, dir) -> {
+              if (!FileUtil.copy(srcFs, src, fs, new Path(dir, src.getName()), false, conf)) {
+                throw new IOException("could not copy " + src);
+              }
+            });
+      } catch (IOException e) {
+        throw new UncheckedIOException("DlrmModel: could not save to " + path + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static final class Reader extends MLReader<DlrmModel> {
+    @Override
+    public DlrmModel load(String path) {
+      DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sparkSession(),
+          DlrmModel.class.getName());
+      DlrmModel model = new DlrmModel(metadata.uid());
+      metadata.getAndSetParams(model, scala.Option.empty());
+      Path dir = new Path(path, "model");
+      try {
+        FileStatus[] files = dir.getFileSystem(sparkSession().sparkContext().hadoopConfiguration()).listStatus(dir);
+        if (files.length != 1) {
+          throw new IllegalArgumentException("DlrmModel: " + dir + " should hold exactly one model, found " + files.length);
+        }
+        return model.setModelPath(files[0].getPath().toString());
+      } catch (IOException e) {
+        throw new UncheckedIOException("DlrmModel: could not read " + dir + ": " + e.getMessage(), e);
+      }
+    }
+  }
+}
