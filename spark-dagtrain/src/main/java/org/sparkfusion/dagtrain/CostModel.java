@@ -1,0 +1,167 @@
+package org.sparkfusion.dagtrain;
+
+/**
+ * Predicted times for pipeline plans of one graph on one cluster. A stage's time is the sum of its nodes'
+ * forward+backward seconds per micro-batch on its executor (divided by the executor's speed); a link's time
+ * is activations forward plus gradients backward over the measured bandwidth, plus latency both ways. The
+ * GPipe step time is sum(stage and link times) + (M - 1) * max(stage and link times).
+ */
+final class CostModel {
+  final Graph graph;
+  final ClusterProfile cluster;
+  final int microBatches;
+  final int microBatchSize;
+  final String compression;
+  final double minFraction;
+  final double[][] prefix;
+  final long[] liveFloats;
+  final long[] liveInts;
+  final long[] memoryBudget;
+
+  CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,
+      String compression, double minFraction) {
+    this.graph = graph;
+    this.cluster = cluster;
+    this.microBatches = microBatches;
+    this.microBatchSize = microBatchSize;
+    this.compression = compression.trim().toLowerCase();
+    this.minFraction = minFraction;
+    if (!this.compression.equals("adatopk")) {
+      Compressor.parse(this.compression);
+    }
+    int n = graph.size();
+    if (nodeSeconds.length != n) {
+      throw new IllegalArgumentException("need one time per node: " + nodeSeconds.length + " for " + n);
+    }
+    prefix = new double[cluster.size()][n + 1];
+    for (int e = 0; e < cluster.size(); e++) {
+      for (int i = 0; i < n; i++) {
+        prefix[e][i + 1] = prefix[e][i] + nodeSeconds[i] / cluster.speed[e];
+      }
+    }
+    liveFloats = new long[n + 1];
+    liveInts = new long[n + 1];
+    for (int b = 0; b <= n; b++) {
+      long[] l = Partition.liveElements(graph, b);
+      liveFloats[b] = l[0] * microBatchSize;
+      liveInts[b] = l[1] * microBatchSize;
+    }
+    memoryBudget = cluster.memory.clone();
+  }
+
+  double stageSeconds(int from, int to, int executor) {
+    return prefix[executor][to] - prefix[executor][from];
+  }
+
+  boolean fits(int from, int to, int executor) {
+    return WorkloadEstimator.stageMemoryBytes(graph, from, to, microBatches, microBatchSize) <= memoryBudget[executor];
+  }
+
+  /** Bytes per float entry on the wire when a fraction {@code d} of entries is kept by top-k (fp16 + indices). */
+  static double topkBytesPerEntry(double d) {
+    return 2 * d + Math.min(1.5 * d, 0.125) + 0.0;
+  }
+
+  double bytesPerEntry(String setting, double d) {
+    if (setting.equals("none") || d >= 1) {
+      return setting.equals("int8") ? 1 : (setting.startsWith("randomk") ? 2 * d : 4);
+    }
+    if (setting.equals("int8")) {
+      return 1;
+    }
+    if (setting.startsWith("randomk")) {
+      return 2 * d;
+    }
+    return topkBytesPerEntry(d);
+  }
+
+  double fixedFraction() {
+    int c = compression.indexOf(':');
+    return c < 0 ? 1 : Double.parseDouble(compression.substring(c + 1));
+  }
+
+  /** Seconds for activations forward and gradients back across boundary b from executor e to f. */
+  double linkSeconds(int b, int e, int f, double actFraction, double gradFraction) {
+    if (e == f) {
+      return 0;
+    }
+    String setting = compression.equals("adatopk") ? "topk" : compression;
+    double act = liveFloats[b] * bytesPerEntry(setting, actFraction) + 4.0 * liveInts[b] + 64;
+    double grad = liveFloats[b] * bytesPerEntry(setting, gradFraction) + 64;
+    return act / cluster.bandwidth[e][f] + cluster.latency[e][f] + grad / cluster.bandwidth[f][e] + cluster.latency[f][e];
+  }
+
+  /** Link seconds at the configured compression (for adatopk: dense). */
+  double linkSeconds(int b, int e, int f) {
+    double d = compression.equals("adatopk") || compression.equals("none") ? 1 : fixedFraction();
+    return linkSeconds(b, e, f, d, d);
+  }
+
+  double adaptiveMin(int b, int e, int f) {
+    return linkSeconds(b, e, f, minFraction, Math.min(1, 2 * minFraction));
+  }
+
+  double adaptiveTopkMax(int b, int e, int f) {
+    return linkSeconds(b, e, f, 0.999999, 1);
+  }
+
+  /**
+   * AdaTopK's choice for a link under a time cap: dense if that fits, otherwise the largest activation
+   * fraction (gradients keep twice as much, at most all) whose link time fits the cap, never below the
+   * minimum fraction. Returns {activation fraction, link seconds}.
+   */
+  double[] adaptiveChoice(int b, int e, int f, double cap) {
+    double dense = linkSeconds(b, e, f, 1, 1);
+    if (dense <= cap) {
+      return new double[] {1, dense};
+    }
+    double lo = minFraction;
+    double hi = 0.999999;
+    if (linkSeconds(b, e, f, hi, Math.min(1, 2 * hi)) <= cap) {
+      return new double[] {hi, linkSeconds(b, e, f, hi, 1)};
+    }
+    if (linkSeconds(b, e, f, lo, Math.min(1, 2 * lo)) > cap) {
+      return new double[] {lo, linkSeconds(b, e, f, lo, Math.min(1, 2 * lo))};
+    }
+    for (int it = 0; it < 50; it++) {
+      double mid = (lo + hi) / 2;
+      if (linkSeconds(b, e, f, mid, Math.min(1, 2 * mid)) <= cap) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return new double[] {lo, linkSeconds(b, e, f, lo, Math.min(1, 2 * lo))};
+  }
+
+  /** Link seconds under a cap as the DP sees it (adaptive: least compression meeting the cap). */
+  double linkUnderCap(int b, int e, int f, double cap) {
+    if (!compression.equals("adatopk")) {
+      return linkSeconds(b, e, f);
+    }
+    double dense = linkSeconds(b, e, f, 1, 1);
+    if (dense <= cap) {
+      return dense;
+    }
+    double min = adaptiveMin(b, e, f);
+    if (min > cap) {
+      return min;
+    }
+    return Math.min(cap, adaptiveTopkMax(b, e, f));
+  }
+
+  /** GPipe step time from the stage and link times. */
+  double stepSeconds(double[] stageTimes, double[] linkTimes) {
+    double sum = 0;
+    double max = 0;
+    for (double t : stageTimes) {
+      sum += t;
+      max = Math.max(max, t);
+    }
+    for (double t : linkTimes) {
+      sum += t;
+      max = Math.max(max, t);
+    }
+    return sum + (microBatches - 1) * max;
+  }
+}

@@ -1,0 +1,246 @@
+package org.sparkfusion.dagtrain;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * OP-Fence planning: order executors by bandwidth clusters ({@link ClusterProfile#chain()}), then choose
+ * contiguous cuts of the topological node order and an increasing sequence of executors along the chain
+ * (either direction) minimising the predicted GPipe step time. Exact for that objective: for every candidate
+ * bottleneck value c (a stage or link time), a DP over (boundary, executor, stage count) finds the least sum
+ * of stage and link times with every term at most c; the answer is the best sum + (M - 1) c.
+ */
+final class Planner {
+  private static final double INF = Double.POSITIVE_INFINITY;
+
+  private Planner() {}
+
+  static Plan opFence(CostModel m, int minStages, int maxStages) {
+    int p = m.cluster.size();
+    int maxK = Math.min(Math.min(maxStages, p), m.graph.size());
+    if (minStages < 1 || minStages > maxK) {
+      throw new IllegalArgumentException("cannot plan between " + minStages + " and " + maxStages + " stages on " + p
+          + " executors for " + m.graph.size() + " nodes");
+    }
+    int[] chain = m.cluster.chain();
+    int[] reversed = new int[p];
+    for (int i = 0; i < p; i++) {
+      reversed[i] = chain[p - 1 - i];
+    }
+    Candidate best = null;
+    for (int[] order : new int[][] {chain, reversed}) {
+      Candidate c = search(m, order, minStages, maxK, best == null ? INF : best.value);
+      if (c != null && (best == null || c.value < best.value - 1e-15)) {
+        best = c;
+      }
+    }
+    if (best == null) {
+      throw new IllegalStateException(memoryMessage(m, minStages));
+    }
+    return build(m, "opfence", best.boundaries, best.executors, best.cap);
+  }
+
+  static String memoryMessage(CostModel m, int minStages) {
+    long total = WorkloadEstimator.stageMemoryBytes(m.graph, 0, m.graph.size(), m.microBatches, m.microBatchSize);
+    long largest = 0;
+    long sum = 0;
+    for (long b : m.memoryBudget) {
+      largest = Math.max(largest, b);
+      sum += b;
+    }
+    return String.format("the model does not fit the executors: it needs about %.1f MB (parameters, gradients, optimizer"
+        + " state and %d in-flight micro-batches of %d), the largest executor offers %.1f MB and all %d together %.1f MB"
+        + " (at least %d stages requested); add executors or memory, or lower micro-batches",
+        total / 1e6, m.microBatches, m.microBatchSize, largest / 1e6, m.memoryBudget.length, sum / 1e6, minStages);
+  }
+
+  private record Candidate(double value, int[] boundaries, int[] executors, double cap) { }
+
+  private static Candidate search(CostModel m, int[] order, int minK, int maxK, double bestSoFar) {
+    int n = m.graph.size();
+    int p = order.length;
+    TreeSet<Double> caps = new TreeSet<>();
+    for (int a = 0; a < n; a++) {
+      for (int b = a + 1; b <= n; b++) {
+        for (int e = 0; e < p; e++) {
+          if (m.fits(a, b, order[e])) {
+            caps.add(m.stageSeconds(a, b, order[e]));
+          }
+        }
+      }
+    }
+    for (int b = 1; b < n; b++) {
+      for (int i = 0; i < p; i++) {
+        for (int j = i + 1; j < p; j++) {
+          int e = order[i];
+          int f = order[j];
+          caps.add(m.linkSeconds(b, e, f));
+          if (m.compression.equals("adatopk")) {
+            caps.add(m.adaptiveMin(b, e, f));
+            caps.add(m.adaptiveTopkMax(b, e, f));
+          }
+        }
+      }
+    }
+    Candidate best = null;
+    double bestValue = bestSoFar;
+    for (double cap : caps) {
+      if ((m.microBatches - 1) * cap >= bestValue) {
+        break;
+      }
+      Candidate c = dp(m, order, minK, maxK, cap);
+      if (c != null && c.value < bestValue) {
+        bestValue = c.value;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Least sum of stage and link times with each at most cap; null if infeasible. */
+  private static Candidate dp(CostModel m, int[] order, int minK, int maxK, double cap) {
+    int n = m.graph.size();
+    int p = order.length;
+    double[][][] dp = new double[n + 1][p][maxK + 1];
+    int[][][] prevB = new int[n + 1][p][maxK + 1];
+    int[][][] prevE = new int[n + 1][p][maxK + 1];
+    for (double[][] a : dp) {
+      for (double[] b : a) {
+        java.util.Arrays.fill(b, INF);
+      }
+    }
+    for (int b = 1; b <= n; b++) {
+      for (int e = 0; e < p; e++) {
+        double t = m.stageSeconds(0, b, order[e]);
+        if (t <= cap && m.fits(0, b, order[e])) {
+          dp[b][e][1] = t;
+          prevB[b][e][1] = -1;
+        }
+        for (int a = 1; a < b; a++) {
+          double ts = m.stageSeconds(a, b, order[e]);
+          if (ts > cap || !m.fits(a, b, order[e])) {
+            continue;
+          }
+          for (int q = 0; q < e; q++) {
+            double link = m.linkUnderCap(a, order[q], order[e], cap);
+            if (link > cap) {
+              continue;
+            }
+            for (int k = 1; k < maxK; k++) {
+              double prev = dp[a][q][k];
+              if (prev == INF) {
+                continue;
+              }
+              double v = prev + link + ts;
+              if (v < dp[b][e][k + 1]) {
+                dp[b][e][k + 1] = v;
+                prevB[b][e][k + 1] = a;
+                prevE[b][e][k + 1] = q;
+              }
+            }
+          }
+        }
+      }
+    }
+    double best = INF;
+    int be = -1;
+    int bk = -1;
+    for (int e = 0; e < p; e++) {
+      for (int k = minK; k <= maxK; k++) {
+        if (dp[n][e][k] < best) {
+          best = dp[n][e][k];
+          be = e;
+          bk = k;
+        }
+      }
+    }
+    if (be < 0) {
+      return null;
+    }
+    int[] bounds = new int[bk + 1];
+    int[] execs = new int[bk];
+    int b = n;
+    int e = be;
+    for (int k = bk; k >= 1; k--) {
+      bounds[k] = b;
+      execs[k - 1] = order[e];
+      int a = prevB[b][e][k];
+      int q = prevE[b][e][k];
+      b = Math.max(a, 0);
+      e = q;
+    }
+    bounds[0] = 0;
+    return new Candidate(best + (m.microBatches - 1) * cap, bounds, execs, cap);
+  }
+
+  /** The even baseline: equal node counts per stage, stage i on executor i. */
+  static Plan even(CostModel m, int stages) {
+    if (stages > m.cluster.size()) {
+      throw new IllegalArgumentException(stages + " stages need " + stages + " executors, have " + m.cluster.size());
+    }
+    int[] bounds = Partition.even(m.graph, stages);
+    int[] execs = new int[stages];
+    for (int i = 0; i < stages; i++) {
+      execs[i] = i;
+    }
+    for (int s = 0; s < stages; s++) {
+      if (!m.fits(bounds[s], bounds[s + 1], execs[s])) {
+        throw new IllegalStateException(memoryMessage(m, stages));
+      }
+    }
+    return build(m, "even", bounds, execs, maxStage(m, bounds, execs));
+  }
+
+  static double maxStage(CostModel m, int[] bounds, int[] execs) {
+    double max = 0;
+    for (int s = 0; s < execs.length; s++) {
+      max = Math.max(max, m.stageSeconds(bounds[s], bounds[s + 1], execs[s]));
+    }
+    return max;
+  }
+
+  /** Predicted times of a given placement; AdaTopK links get the least compression that meets {@code cap}. */
+  static Plan build(CostModel m, String planner, int[] bounds, int[] execs, double cap) {
+    int k = execs.length;
+    List<Plan.StagePlan> stages = new ArrayList<>();
+    double[] stageTimes = new double[k];
+    for (int s = 0; s < k; s++) {
+      stageTimes[s] = m.stageSeconds(bounds[s], bounds[s + 1], execs[s]);
+      List<String> names = new ArrayList<>();
+      for (int i = bounds[s]; i < bounds[s + 1]; i++) {
+        names.add(m.graph.nodes().get(i).name());
+      }
+      stages.add(new Plan.StagePlan(s, bounds[s], bounds[s + 1], names, execs[s], m.cluster.executors[execs[s]],
+          stageTimes[s], WorkloadEstimator.stageMemoryBytes(m.graph, bounds[s], bounds[s + 1], m.microBatches,
+              m.microBatchSize)));
+    }
+    double[] linkTimes = new double[Math.max(0, k - 1)];
+    List<Plan.LinkPlan> links = new ArrayList<>();
+    for (int s = 0; s + 1 < k; s++) {
+      int e = execs[s];
+      int f = execs[s + 1];
+      double act;
+      double grad;
+      if (m.compression.equals("adatopk")) {
+        act = m.adaptiveChoice(bounds[s + 1], e, f, Math.max(cap, maxStage(m, bounds, execs)))[0];
+        grad = Math.min(1, act >= 1 ? 1 : 2 * act);
+      } else if (m.compression.equals("none") || m.compression.equals("int8")) {
+        act = 1;
+        grad = 1;
+      } else {
+        act = m.fixedFraction();
+        grad = act;
+      }
+      linkTimes[s] = m.linkSeconds(bounds[s + 1], e, f, act, grad);
+      links.add(new Plan.LinkPlan(s, s + 1, m.cluster.executors[e], m.cluster.executors[f], m.cluster.bandwidth[e][f],
+          m.cluster.latency[e][f], m.liveFloats[bounds[s + 1]] / m.microBatchSize, act, grad, linkTimes[s]));
+    }
+    double single = INF;
+    for (int e = 0; e < m.cluster.size(); e++) {
+      single = Math.min(single, m.microBatches * m.stageSeconds(0, m.graph.size(), e));
+    }
+    return new Plan(planner, m.compression, m.microBatches, m.microBatchSize, stages, links,
+        m.stepSeconds(stageTimes, linkTimes), single, m.cluster.clusters(), m.cluster.executors);
+  }
+}

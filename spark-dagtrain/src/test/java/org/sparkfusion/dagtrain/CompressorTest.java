@@ -1,0 +1,130 @@
+package org.sparkfusion.dagtrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CompressorTest {
+  private static double[] random(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = r.nextDouble(-3, 3);
+    }
+    return x;
+  }
+
+  private static byte[] encode(Compressor c, double[] x) throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    c.encode(x, new DataOutputStream(b), 99);
+    return b.toByteArray();
+  }
+
+  private static double[] roundTrip(Compressor c, double[] x) throws Exception {
+    return Compressor.decode(new DataInputStream(new ByteArrayInputStream(encode(c, x))), x.length);
+  }
+
+  @Test void denseRoundTripIsFloat32Exact() throws Exception {
+    double[] x = random(100, 1);
+    double[] y = roundTrip(new Compressor.Dense(), x);
+    for (int i = 0; i < x.length; i++) {
+      assertThat(y[i]).isEqualTo((double) (float) x[i]);
+    }
+  }
+
+  @Test void topKKeepsTheLargestMagnitudesWithinFp16Error() throws Exception {
+    double[] x = random(1000, 2);
+    double[] y = roundTrip(new Compressor.TopK(0.1), x);
+    double[] mags = Arrays.stream(x).map(Math::abs).sorted().toArray();
+    double threshold = mags[900];
+    int kept = 0;
+    for (int i = 0; i < x.length; i++) {
+      if (y[i] != 0) {
+        kept++;
+        assertThat(Math.abs(x[i])).isGreaterThanOrEqualTo(threshold);
+        assertThat(Math.abs(y[i] - x[i])).isLessThanOrEqualTo(Math.abs(x[i]) * 1e-3);
+      }
+    }
+    assertThat(kept).isEqualTo(100);
+  }
+
+  @Test void topKIsSmallerThanAQuarterOfDenseAtTenPercent() throws Exception {
+    double[] x = random(10_000, 3);
+    assertThat(encode(new Compressor.TopK(0.1), x).length).isLessThan(encode(new Compressor.Dense(), x).length / 4);
+  }
+
+  @Test void randomKSendsTheSeedInsteadOfIndices() throws Exception {
+    double[] x = random(1000, 4);
+    byte[] b = encode(new Compressor.RandomK(0.25), x);
+    assertThat(b.length).isEqualTo(1 + 4 + 8 + 250 * 2);
+    double[] y = roundTrip(new Compressor.RandomK(0.25), x);
+    assertThat(Arrays.stream(y).filter(v -> v != 0).count()).isEqualTo(250);
+  }
+
+  @Test void int8ErrorIsAtMostHalfAStep() throws Exception {
+    double[] x = random(500, 5);
+    double max = Arrays.stream(x).map(Math::abs).max().orElseThrow();
+    double[] y = roundTrip(new Compressor.Int8(), x);
+    for (int i = 0; i < x.length; i++) {
+      assertThat(Math.abs(y[i] - x[i])).isLessThanOrEqualTo(max / 127 / 2 + 1e-6);
+    }
+  }
+
+  @Test void halfPrecisionRoundTripsRepresentableValues() {
+    for (float f : new float[] {0f, 1f, -2.5f, 65504f, 6.1035156e-5f, -0.33325195f}) {
+      assertThat(Half.toFloat(Half.fromFloat(f))).isEqualTo(f);
+    }
+    assertThat(Math.abs(Half.toFloat(Half.fromFloat(0.1f)) - 0.1f)).isLessThan(1e-4f);
+  }
+
+  @Test void indexCodecPicksTheSmallerOfBitmapAndGaps() throws Exception {
+    int[] sparse = {3, 900, 5000};
+    int[] dense = new int[5000];
+    for (int i = 0; i < dense.length; i++) {
+      dense[i] = 2 * i;
+    }
+    assertThat(IndexCodec.encode(sparse, 10_000)[0]).isEqualTo((byte) 1);
+    assertThat(IndexCodec.encode(dense, 10_000)[0]).isEqualTo((byte) 0);
+    for (int[] idx : new int[][] {sparse, dense}) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      IndexCodec.write(new DataOutputStream(b), idx, 10_000);
+      assertThat(IndexCodec.read(new DataInputStream(new ByteArrayInputStream(b.toByteArray())), idx.length, 10_000))
+          .isEqualTo(idx);
+    }
+  }
+
+  @Test void errorFeedbackCarriesTheDroppedPartToTheNextMessage() throws Exception {
+    TensorCodec codec = new TensorCodec(true);
+    Tensor t = new Tensor(new int[] {1, 4}, new double[] {1, 0.5, 0.25, 0.125});
+    Map<String, DType> types = Map.of("a", DType.FLOAT);
+    Compressor top1 = new Compressor.TopK(0.25);
+    double[] first = TensorCodec.decode(codec.encode(Map.of("a", t), types, top1, 1)).get("a").data;
+    double[] second = TensorCodec.decode(codec.encode(Map.of("a", t), types, top1, 2)).get("a").data;
+    assertThat(first).containsExactly(1, 0, 0, 0);
+    assertThat(second[0]).isEqualTo(1.0);
+    double withoutFeedback = TensorCodec.decode(new TensorCodec(false).encode(Map.of("a", t), types, top1, 2)).get("a").data[1];
+    assertThat(withoutFeedback).isZero();
+    assertThat(second[0] + second[1] + second[2] + second[3]).isGreaterThanOrEqualTo(1.0);
+  }
+
+  @Test void unknownCompressionIsNamed() {
+    assertThatThrownBy(() -> Compressor.parse("zip")).hasMessageContaining("'zip'");
+    assertThatThrownBy(() -> Compressor.parse("topk:1.5")).hasMessageContaining("(0,1]");
+  }
+
+  @Test void corruptFrameIsRejected() {
+    byte[] f = FrameCodec.encode(new Frame(Frame.ACTIVATIONS, 0, 1, 2, new byte[] {1, 2, 3, 4}));
+    f[f.length - 1] ^= 1;
+    assertThatThrownBy(() -> FrameCodec.decode(f, 1 << 20)).hasMessageContaining("checksum mismatch");
+    byte[] truncated = Arrays.copyOf(FrameCodec.encode(new Frame(Frame.ACTIVATIONS, 0, 1, 2, new byte[10])), 30);
+    assertThatThrownBy(() -> FrameCodec.decode(truncated, 1 << 20)).hasMessageContaining("truncated");
+  }
+}
