@@ -606,7 +606,15 @@ static dpu_error_t resolve(struct dpu_t *dpu, const char *symbol, uint32_t offse
   if (handle == NULL) {
     handle = dlopen(NULL, RTLD_LAZY);
   }
-  uint8_t *addr = handle == NULL ? NULL : dlsym(handle, symbol);
+  uint8_t *addr = NULL;
+  if (handle != NULL) {
+    char renamed[256];
+    snprintf(renamed, sizeof renamed, "%s__%s", symbol, prog->name);
+    addr = dlsym(handle, renamed);
+    if (addr == NULL) {
+      addr = dlsym(handle, symbol);
+    }
+  }
   if (handle != NULL) {
     dlclose(handle);
   }

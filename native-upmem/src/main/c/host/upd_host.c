@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "upd_abi.h"
 
@@ -273,6 +274,8 @@ int upd_run_batch(struct upd_ctx *ctx, const uint32_t *bag_counts, const uint32_
     }
   }
   /* Finish the pooling: add partial sums of rows split over DPUs, then scale once. */
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   memset(ctx->sums, 0, out_len * sizeof *ctx->sums);
   memset(ctx->touched, 0, out_len);
   const int64_t *dp = dest;
@@ -296,8 +299,10 @@ int upd_run_batch(struct upd_ctx *ctx, const uint32_t *bag_counts, const uint32_
   for (uint64_t k = 0; k < out_len; k++) {
     out[k] = ctx->touched[k] ? (float)((double)ctx->sums[k] * inv_scale) : 0.0f;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   if (stats != NULL) {
-    *stats = (struct upd_batch_stats){in_len, 2 * sizeof(struct upd_args), out_dpu_len, max_bags, max_idx};
+    uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)(t1.tv_nsec - t0.tv_nsec);
+    *stats = (struct upd_batch_stats){in_len, 2 * sizeof(struct upd_args), out_dpu_len, max_bags, max_idx, ns};
   }
   return 0;
 }

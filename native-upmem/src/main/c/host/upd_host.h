@@ -18,6 +18,7 @@ struct upd_batch_stats {
   uint64_t push_from_bytes_per_dpu; /* padded length of the output push */
   uint64_t max_bags;                /* largest number of bags on one DPU */
   uint64_t max_indices;             /* largest number of index entries (with padding) on one DPU */
+  uint64_t reduce_ns;               /* host time to finish the pooling (measured) */
 };
 
 #define UPD_NR_DPU_COUNTERS 9

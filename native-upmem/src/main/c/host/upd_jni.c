@@ -101,9 +101,9 @@ void JNI_FN(runBatch)(JNIEnv *env, jobject self, jlong h, jobject bag_counts, jo
     throw_state(env, err);
     return;
   }
-  jlong values[5] = {(jlong)s.push_to_bytes_per_dpu, (jlong)s.args_bytes_per_dpu, (jlong)s.push_from_bytes_per_dpu,
-                     (jlong)s.max_bags, (jlong)s.max_indices};
-  (*env)->SetLongArrayRegion(env, stats, 0, 5, values);
+  jlong values[6] = {(jlong)s.push_to_bytes_per_dpu, (jlong)s.args_bytes_per_dpu, (jlong)s.push_from_bytes_per_dpu,
+                     (jlong)s.max_bags, (jlong)s.max_indices, (jlong)s.reduce_ns};
+  (*env)->SetLongArrayRegion(env, stats, 0, 6, values);
 }
 
 void JNI_FN(counters)(JNIEnv *env, jobject self, jlong h, jlongArray out) {

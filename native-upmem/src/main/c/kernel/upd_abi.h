@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #define UPD_ARGS_SYMBOL "upd_args"
-#define UPD_KERNEL_PROGRAM "upd_kernel"
 #define UPD_COL_BLOCK 64 /* int32 words per row DMA: 256 B, so a row of any width is read in <= 256 B pieces */
 #define UPD_IDX_BLOCK 64 /* index entries per DMA */
 #define UPD_MRAM_BYTES (64u << 20)

@@ -106,7 +106,7 @@ static void test_pooling_matches_reference(uint32_t dim, uint32_t row_words) {
   const double scale = 1 << 24;
   char err[768];
   struct upd_ctx *ctx = NULL;
-  CHECK(upd_open(ranks, "backend=emu,nrDpusPerRank=4", UPD_KERNEL_PROGRAM, &ctx, err, sizeof err) == 0, "open: %s",
+  CHECK(upd_open(ranks, "backend=emu,nrDpusPerRank=4", "upd_kernel_t16", &ctx, err, sizeof err) == 0, "open: %s",
         err);
   if (ctx == NULL) {
     return;

@@ -1,0 +1,104 @@
+package org.sparkfusion.upmem;
+
+import java.util.Locale;
+
+/** Per-DPU load over evaluated batches, cache hit rate and the modeled batch latency. */
+final class LoadReport {
+  final String strategy;
+  final int nrDpus;
+  final long[] lookups;
+  final long[] bytes;
+  final long[] cacheServed;
+  final long[] shardRows;
+  long originalLookups;
+  int batches;
+  double modeledUsSum;
+  double kernelUsSum;
+  double transferUsSum;
+  double hostUsSum;
+
+  LoadReport(String strategy, int nrDpus) {
+    this.strategy = strategy;
+    this.nrDpus = nrDpus;
+    lookups = new long[nrDpus];
+    bytes = new long[nrDpus];
+    cacheServed = new long[nrDpus];
+    shardRows = new long[nrDpus];
+  }
+
+  void add(DpuBatch b, KernelCounts k, CostModel.Latency latency) {
+    for (int d = 0; d < nrDpus; d++) {
+      lookups[d] += b.lookups[d];
+      bytes[d] += k.mramReadBytes[d] + k.mramWriteBytes[d];
+      cacheServed[d] += b.cacheServed[d];
+    }
+    originalLookups += b.originalLookups;
+    batches++;
+    modeledUsSum += latency.totalUs();
+    kernelUsSum += latency.kernelUs;
+    transferUsSum += latency.hostToDpuUs + latency.dpuToHostUs;
+    hostUsSum += latency.hostUs;
+  }
+
+  double maxMeanLoad() {
+    long max = 0;
+    long sum = 0;
+    for (long l : lookups) {
+      max = Math.max(max, l);
+      sum += l;
+    }
+    return sum == 0 ? 1.0 : max / ((double) sum / nrDpus);
+  }
+
+  double cacheHitRate() {
+    long served = 0;
+    for (long c : cacheServed) {
+      served += c;
+    }
+    return originalLookups == 0 ? 0 : (double) served / originalLookups;
+  }
+
+  double modeledBatchLatencyUs() {
+    return batches == 0 ? 0 : modeledUsSum / batches;
+  }
+
+  String text() {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "strategy %s on %d DPUs, %d batches%n", strategy, nrDpus, batches));
+    s.append(String.format(Locale.ROOT, "  max/mean DPU load (lookups): %.3f%n", maxMeanLoad()));
+    s.append(String.format(Locale.ROOT, "  cache hit rate: %.3f (original lookups served by cache-region entries)%n",
+        cacheHitRate()));
+    s.append(String.format(Locale.ROOT,
+        "  MODELED batch latency on UPMEM hardware: %.1f us (kernel %.1f, transfers %.1f, host measured %.1f)%n",
+        modeledBatchLatencyUs(), kernelUsSum / Math.max(1, batches), transferUsSum / Math.max(1, batches),
+        hostUsSum / Math.max(1, batches)));
+    s.append("  dpu  rows  lookups  bytes  cache_served\n");
+    int shown = Math.min(nrDpus, 16);
+    for (int d = 0; d < shown; d++) {
+      s.append(String.format(Locale.ROOT, "  %3d  %d  %d  %d  %d%n", d, shardRows[d], lookups[d], bytes[d],
+          cacheServed[d]));
+    }
+    if (shown < nrDpus) {
+      s.append("  ... (").append(nrDpus - shown).append(" more in --json)\n");
+    }
+    return s.toString();
+  }
+
+  String json() {
+    StringBuilder s = new StringBuilder();
+    s.append("{\"strategy\":\"").append(strategy).append("\",\"dpus\":").append(nrDpus)
+        .append(String.format(Locale.ROOT, ",\"max_mean_load\":%.6f,\"cache_hit_rate\":%.6f", maxMeanLoad(),
+            cacheHitRate()))
+        .append(String.format(Locale.ROOT, ",\"modeled_batch_latency_us\":%.3f", modeledBatchLatencyUs()))
+        .append(",\"modeled\":true,\"batches\":").append(batches).append(",\"per_dpu\":[");
+    for (int d = 0; d < nrDpus; d++) {
+      if (d > 0) {
+        s.append(',');
+      }
+      s.append("{\"dpu\":").append(d).append(",\"rows\":").append(shardRows[d]).append(",\"lookups\":")
+          .append(lookups[d]).append(",\"bytes\":").append(bytes[d]).append(",\"cache_served\":")
+          .append(cacheServed[d]).append('}');
+    }
+    return s.append("]}").toString();
+  }
+}
