@@ -1,0 +1,260 @@
+package org.sparkfusion.dagtrain;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Direct connections between the training tasks: every task listens on an ephemeral port and opens one
+ * connection to each peer for its outgoing frames (incoming frames arrive on the peers' connections). Frames
+ * carry length and CRC-32 ({@link FrameDecoder}); a corrupt or truncated frame, or a peer closing its
+ * connection without saying goodbye, becomes an error for whoever waits on that peer.
+ */
+final class NettyTransport implements AutoCloseable {
+  final int me;
+  final long timeoutMillis;
+  final int maxPayload;
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  private final Channel server;
+  final Inbox inbox = new Inbox();
+  private final Map<Integer, Channel> outgoing = new ConcurrentHashMap<>();
+  private final Map<Integer, Outbox> outboxes = new ConcurrentHashMap<>();
+  private final Map<Integer, CompletableFuture<Frame>> replies = new ConcurrentHashMap<>();
+  private final Map<Integer, Boolean> saidBye = new ConcurrentHashMap<>();
+  private String[] addresses;
+  private volatile boolean closing;
+
+  NettyTransport(int me, String host, int maxPayload, long timeoutMillis) throws InterruptedException {
+    this.me = me;
+    this.maxPayload = maxPayload;
+    this.timeoutMillis = timeoutMillis;
+    ServerBootstrap sb = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new FrameDecoder(maxPayload), new IncomingHandler());
+          }
+        });
+    server = sb.bind(new InetSocketAddress(host, 0)).sync().channel();
+  }
+
+  /** host:port others connect to. */
+  String address() {
+    InetSocketAddress a = (InetSocketAddress) server.localAddress();
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  }
+
+  /** Connects to every other task; {@code rates[j]} (bytes/s, 0 = none) limits what this task sends to task j. */
+  void connect(String[] addresses, double[] rates) throws IOException, InterruptedException {
+    this.addresses = addresses.clone();
+    for (int j = 0; j < addresses.length; j++) {
+      if (j == me) {
+        continue;
+      }
+      inbox.name(j, "task " + j + " (" + addresses[j] + ")");
+      String[] hp = addresses[j].split(":");
+      final int peer = j;
+      Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+          .option(ChannelOption.TCP_NODELAY, true)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMillis, 60_000))
+          .handler(new ChannelInitializer<SocketChannel>() {
+            @Override protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new FrameDecoder(maxPayload), new ReplyHandler(peer));
+            }
+          });
+      ChannelFuture f = b.connect(hp[0], Integer.parseInt(hp[1])).await();
+      if (!f.isSuccess()) {
+        throw new IOException("cannot connect to task " + j + " at " + addresses[j] + ": " + f.cause(), f.cause());
+      }
+      Channel ch = f.channel();
+      outgoing.put(j, ch);
+      double rate = rates == null || rates.length <= j ? 0 : rates[j];
+      outboxes.put(j, new Outbox("task " + j + " (" + addresses[j] + ")", bytes -> write(ch, bytes, peer),
+          rate > 0 ? new RateLimiter(rate) : null));
+      outboxes.get(j).send(new Frame(Frame.HELLO, me, 0, 0, new byte[0]));
+    }
+  }
+
+  private void write(Channel ch, byte[] bytes, int peer) throws IOException {
+    ChannelFuture f = ch.writeAndFlush(Unpooled.wrappedBuffer(bytes));
+    try {
+      if (!f.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
+        throw new IOException("write to task " + peer + " timed out after " + timeoutMillis + " ms");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted writing to task " + peer, e);
+    }
+    if (!f.isSuccess()) {
+      throw new IOException("write to task " + peer + " failed: " + f.cause(), f.cause());
+    }
+  }
+
+  void send(int peer, Frame f) throws IOException {
+    Outbox o = outboxes.get(peer);
+    if (o == null) {
+      throw new IOException("no connection to task " + peer);
+    }
+    o.send(f);
+  }
+
+  Frame receive(int peer, byte type) throws IOException, InterruptedException {
+    return inbox.take(peer, type, timeoutMillis);
+  }
+
+  long bytesSent(int peer) {
+    Outbox o = outboxes.get(peer);
+    return o == null ? 0 : o.bytesSent();
+  }
+
+  void flush() throws IOException, InterruptedException {
+    for (Outbox o : outboxes.values()) {
+      o.flush(timeoutMillis);
+    }
+  }
+
+  /** Measures {latency seconds, bytes per second} towards {@code peer} with pings and growing probes. */
+  double[] measure(int peer, int maxProbeBytes) throws IOException, InterruptedException {
+    double rtt = Double.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      long t0 = System.nanoTime();
+      request(peer, new Frame(Frame.PING, me, i, 0, new byte[0]));
+      rtt = Math.min(rtt, (System.nanoTime() - t0) / 1e9);
+    }
+    int size = 16 * 1024;
+    double bandwidth = 0;
+    while (true) {
+      long t0 = System.nanoTime();
+      request(peer, new Frame(Frame.PROBE, me, size, 0, new byte[size]));
+      double secs = (System.nanoTime() - t0) / 1e9;
+      bandwidth = (size + FrameCodec.HEADER_BYTES) / Math.max(secs - rtt, secs * 0.05);
+      if (secs > 0.25 || size >= maxProbeBytes) {
+        break;
+      }
+      size = Math.min(maxProbeBytes, size * 4);
+    }
+    return new double[] {rtt / 2, bandwidth};
+  }
+
+  private Frame request(int peer, Frame f) throws IOException, InterruptedException {
+    CompletableFuture<Frame> reply = new CompletableFuture<>();
+    replies.put(peer, reply);
+    send(peer, f);
+    try {
+      return reply.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("no reply to " + Frame.typeName(f.type()) + " from task " + peer + " within " + timeoutMillis + " ms");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("measuring the link to task " + peer + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Says goodbye to every peer, so that closing the connections afterwards is not an error. */
+  void goodbye() throws IOException, InterruptedException {
+    for (int j : outboxes.keySet()) {
+      send(j, new Frame(Frame.BYE, me, 0, 0, new byte[0]));
+    }
+    flush();
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    outboxes.values().forEach(Outbox::close);
+    for (Channel c : outgoing.values()) {
+      c.close();
+    }
+    server.close();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  /** Frames from a peer's outgoing connection: data, probes to answer, goodbye. */
+  private final class IncomingHandler extends SimpleChannelInboundHandler<Object> {
+    private int peer = -1;
+
+    @Override protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof FrameDecoder.Truncated t) {
+        if (peer >= 0) {
+          inbox.fail(peer, "truncated frame from task " + peer + ": connection closed with " + t.bytes()
+              + " bytes of an incomplete frame");
+        }
+        return;
+      }
+      Frame f = (Frame) msg;
+      switch (f.type()) {
+        case Frame.HELLO -> peer = f.from();
+        case Frame.PING -> ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.PONG, me, f.step(), 0, new byte[0]))));
+        case Frame.PROBE -> ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.PROBE_ACK, me, f.step(), 0, new byte[0]))));
+        case Frame.BYE -> saidBye.put(f.from(), true);
+        default -> inbox.deliver(f.from(), f);
+      }
+    }
+
+    @Override public void channelInactive(ChannelHandlerContext ctx) {
+      if (peer >= 0 && !saidBye.containsKey(peer) && !closing) {
+        inbox.fail(peer, "task " + peer + " (" + (addresses == null ? "?" : addresses[peer])
+            + ") closed its connection mid-training: the peer vanished");
+      }
+    }
+
+    @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Throwable root = cause.getCause() != null ? cause.getCause() : cause;
+      if (peer >= 0) {
+        inbox.fail(peer, "bad message from task " + peer + ": " + root.getMessage());
+      }
+      lastError = root;
+      ctx.close();
+    }
+  }
+
+  volatile Throwable lastError;
+
+  /** Replies to this task's pings and probes, on its outgoing connection. */
+  private final class ReplyHandler extends SimpleChannelInboundHandler<Object> {
+    private final int peer;
+
+    ReplyHandler(int peer) {
+      this.peer = peer;
+    }
+
+    @Override protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+      CompletableFuture<Frame> r = replies.remove(peer);
+      if (r != null && msg instanceof Frame f) {
+        r.complete(f);
+      }
+    }
+
+    @Override public void channelInactive(ChannelHandlerContext ctx) {
+      if (!closing && !saidBye.containsKey(peer)) {
+        inbox.fail(peer, "connection to task " + peer + " closed: the peer vanished");
+        CompletableFuture<Frame> r = replies.remove(peer);
+        if (r != null) {
+          r.completeExceptionally(new IOException("connection to task " + peer + " closed"));
+        }
+      }
+    }
+
+    @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      inbox.fail(peer, "transport error towards task " + peer + ": " + cause.getMessage());
+      ctx.close();
+    }
+  }
+}
