@@ -1,0 +1,121 @@
+package org.sparkfusion.fusefl;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.sparkfusion.fusefl.core.Adaptor;
+import org.sparkfusion.fusefl.core.ClassStatistics;
+import org.sparkfusion.fusefl.core.ClientArchitecture;
+import org.sparkfusion.fusefl.core.ClientTrainer;
+import org.sparkfusion.fusefl.core.FusedNetwork;
+import org.sparkfusion.fusefl.core.ImageShape;
+import org.sparkfusion.fusefl.core.LocalData;
+import org.sparkfusion.fusefl.core.StageOutcome;
+import org.sparkfusion.fusefl.core.TrainingConfig;
+
+/**
+ * One Spark task = the clients laid out in its partition (normally exactly one). Rows are (client index,
+ * features array&lt;float&gt;, label); they never leave the task. Depending on {@link Kind} it trains one
+ * FuseFL stage, trains a whole baseline model, or computes CCVR class statistics.
+ */
+final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
+  private static final long serialVersionUID = 1L;
+
+  enum Kind { STAGE, BASELINE, STATISTICS }
+
+  private final Kind kind;
+  private final ClientArchitecture[] archs;
+  private final int stage;
+  private final Adaptor adaptor;
+  private final int inChannels;
+  private final TrainingConfig cfg;
+  private final Broadcast<byte[]> fused; // packed model files of the fused blocks so far (may be empty)
+  private final Broadcast<byte[]> states; // packed client states ("<index>" -> bytes)
+  private final long initSeed;
+  private final boolean sharedInit;
+  private final int failFirstAttemptOfStage;
+  private final int batchSize;
+
+  ClientStageTask(Kind kind, ClientArchitecture[] archs, int stage, Adaptor adaptor, int inChannels, TrainingConfig cfg,
+      Broadcast<byte[]> fused, Broadcast<byte[]> states, long initSeed, boolean sharedInit, int failFirstAttemptOfStage,
+      int batchSize) {
+    this.kind = kind;
+    this.archs = archs;
+    this.stage = stage;
+    this.adaptor = adaptor;
+    this.inChannels = inChannels;
+    this.cfg = cfg;
+    this.fused = fused;
+    this.states = states;
+    this.initSeed = initSeed;
+    this.sharedInit = sharedInit;
+    this.failFirstAttemptOfStage = failFirstAttemptOfStage;
+    this.batchSize = batchSize;
+  }
+
+  @Override
+  public Iterator<byte[]> call(Iterator<Row> rows) {
+    Map<Integer, List<Row>> byClient = new TreeMap<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      byClient.computeIfAbsent(r.getInt(0), k -> new ArrayList<>()).add(r);
+    }
+    List<byte[]> out = new ArrayList<>();
+    if (byClient.isEmpty()) {
+      return out.iterator();
+    }
+    FusedNetwork below = fused == null ? null : FuseFLModel.fusedFromPacked(fused.value(), stage, archs.length, adaptor,
+        archs[0].numClasses(), archs[0].blocks());
+    Map<String, byte[]> stateMap = states == null ? Map.of() : Blobs.unpack(states.value());
+    for (Map.Entry<Integer, List<Row>> e : byClient.entrySet()) {
+      int client = e.getKey();
+      TaskContext tc = TaskContext.get();
+      if (kind == Kind.STAGE && failFirstAttemptOfStage == stage + 1 && client == 0 && tc != null
+          && tc.attemptNumber() == 0) {
+        throw new IllegalStateException("test hook: failing the first attempt of client 0 in stage " + (stage + 1));
+      }
+      ClientArchitecture arch = archs[client];
+      LocalData data = toLocalData(e.getValue(), arch.input());
+      switch (kind) {
+        case STATISTICS: {
+          ClassStatistics s = ClientTrainer.classStatistics(below, data, arch.numClasses(), batchSize);
+          out.add(Blobs.pack(Map.of("client", Integer.toString(client).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              "stats", s.toBytes())));
+          break;
+        }
+        default: {
+          long seed = sharedInit ? initSeed : initSeed * 1_000_003L + client * 101L + stage;
+          StageOutcome o = ClientTrainer.trainStage(arch, stage, below, inChannels, adaptor,
+              stateMap.get(Integer.toString(client)), data, cfg, client, seed);
+          out.add(o.toBytes());
+        }
+      }
+    }
+    return out.iterator();
+  }
+
+  static LocalData toLocalData(List<Row> rows, ImageShape shape) {
+    int d = shape.size();
+    float[] features = new float[rows.size() * d];
+    int[] labels = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      List<Float> f = r.getList(1);
+      if (f.size() != d) {
+        throw new IllegalArgumentException("features of row " + i + " of client " + r.getInt(0) + " hold " + f.size()
+            + " values, expected " + d);
+      }
+      for (int j = 0; j < d; j++) {
+        features[i * d + j] = f.get(j);
+      }
+      labels[i] = r.getInt(2);
+    }
+    return new LocalData(shape, features, labels);
+  }
+}

@@ -1,0 +1,89 @@
+package org.sparkfusion.fusefl;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkfusion.fusefl.core.DirichletSplit;
+
+/**
+ * Dirichlet label skew over M clients as a DataFrame operation: per class, proportions ~ Dir(alpha) over the
+ * clients (capped at N/M rows per client, redrawn until every client has at least
+ * {@code spark.sparkfusion.fusefl.minRowsPerClient} rows). Deterministic for a seed and the input's row order.
+ * The result has an int client column (0..M-1) and one partition per client.
+ *
+ * <pre>{@code
+ * Dataset<Row> clients = DirichletPartitioner.partition(train, "label", "client", 5, 0.5, 1L);
+ * }</pre>
+ */
+public final class DirichletPartitioner {
+  private static final Logger LOG = LoggerFactory.getLogger(DirichletPartitioner.class);
+  private static final String ROW_ID = "_fusefl_row_id";
+
+  private DirichletPartitioner() {}
+
+  /**
+   * Adds {@code clientCol} (int) and lays each client out as one partition.
+   *
+   * @param labelCol integer class labels in [0, C)
+   * @throws IllegalArgumentException naming the parameter or column at fault
+   */
+  public static Dataset<Row> partition(Dataset<Row> df, String labelCol, String clientCol, int clients, double alpha,
+      long seed) {
+    SparkSession spark = df.sparkSession();
+    if (!Arrays.asList(df.columns()).contains(labelCol)) {
+      throw new IllegalArgumentException("label column '" + labelCol + "' not found in " + Arrays.toString(df.columns()));
+    }
+    if (Arrays.asList(df.columns()).contains(clientCol)) {
+      throw new IllegalArgumentException("client column '" + clientCol + "' already exists; drop it or pick another name");
+    }
+    // A stable row order: zipWithIndex-like ids fixed by a local checkpoint of (id, label).
+    Dataset<Row> withId = df.withColumn(ROW_ID, monotonically_increasing_id()).localCheckpoint();
+    List<Row> idLabels = withId.select(col(ROW_ID), col(labelCol).cast(DataTypes.IntegerType)).orderBy(ROW_ID)
+        .collectAsList();
+    int n = idLabels.size();
+    int[] labels = new int[n];
+    long[] ids = new long[n];
+    int numClasses = 0;
+    for (int i = 0; i < n; i++) {
+      Row r = idLabels.get(i);
+      ids[i] = r.getLong(0);
+      if (r.isNullAt(1)) {
+        throw new IllegalArgumentException("label column '" + labelCol + "' is null at row " + i);
+      }
+      labels[i] = r.getInt(1);
+      if (labels[i] < 0) {
+        throw new IllegalArgumentException("label column '" + labelCol + "' has negative value " + labels[i]
+            + " at row " + i);
+      }
+      numClasses = Math.max(numClasses, labels[i] + 1);
+    }
+    int minRows = FuseFLConfig.MIN_ROWS_PER_CLIENT.get(spark.conf());
+    int[] assignment = DirichletSplit.assign(labels, numClasses, clients, alpha, seed, minRows);
+    if (FuseFLConfig.LOG_CLASS_COUNTS.get(spark.conf())) {
+      long[][] counts = DirichletSplit.counts(labels, assignment, numClasses, clients);
+      for (int c = 0; c < clients; c++) {
+        LOG.info("Dirichlet(alpha={}, seed={}) client {}: {} rows, per class {}", alpha, seed, c,
+            Arrays.stream(counts[c]).sum(), Arrays.toString(counts[c]));
+      }
+    }
+    Row[] pairs = new Row[n];
+    for (int i = 0; i < n; i++) {
+      pairs[i] = RowFactory.create(ids[i], assignment[i]);
+    }
+    StructType schema = new StructType().add(ROW_ID, DataTypes.LongType, false)
+        .add(clientCol, DataTypes.IntegerType, false);
+    Dataset<Row> mapping = spark.createDataFrame(Arrays.asList(pairs), schema);
+    Dataset<Row> joined = withId.join(mapping, ROW_ID).drop(ROW_ID);
+    return ClientPlacement.layOut(joined, clientCol, clients);
+  }
+}

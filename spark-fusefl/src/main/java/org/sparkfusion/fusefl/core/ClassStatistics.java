@@ -1,0 +1,199 @@
+package org.sparkfusion.fusefl.core;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.SplittableRandom;
+
+/**
+ * Per-class first and second moments of feature vectors (count, sum, sum of outer products): what a client
+ * sends for CCVR instead of raw samples. Merging is addition; {@link #sample} draws virtual features from the
+ * per-class Gaussians N(mean_c, cov_c).
+ */
+public final class ClassStatistics {
+  private final int classes;
+  private final int dim;
+  final long[] count;
+  final double[] sum; // classes x dim
+  final double[] outer; // classes x dim x dim
+
+  public ClassStatistics(int classes, int dim) {
+    this.classes = classes;
+    this.dim = dim;
+    this.count = new long[classes];
+    this.sum = new double[classes * dim];
+    this.outer = new double[classes * dim * dim];
+  }
+
+  public void add(float[] features, int offset, int label) {
+    count[label]++;
+    int sb = label * dim;
+    int ob = label * dim * dim;
+    for (int i = 0; i < dim; i++) {
+      double fi = features[offset + i];
+      sum[sb + i] += fi;
+      for (int j = 0; j < dim; j++) {
+        outer[ob + i * dim + j] += fi * features[offset + j];
+      }
+    }
+  }
+
+  public void merge(ClassStatistics other) {
+    if (other.classes != classes || other.dim != dim) {
+      throw new IllegalArgumentException("class statistics differ in shape");
+    }
+    for (int i = 0; i < classes; i++) {
+      count[i] += other.count[i];
+    }
+    for (int i = 0; i < sum.length; i++) {
+      sum[i] += other.sum[i];
+    }
+    for (int i = 0; i < outer.length; i++) {
+      outer[i] += other.outer[i];
+    }
+  }
+
+  public long count(int c) {
+    return count[c];
+  }
+
+  public double[] mean(int c) {
+    double[] m = new double[dim];
+    for (int i = 0; i < dim; i++) {
+      m[i] = sum[c * dim + i] / count[c];
+    }
+    return m;
+  }
+
+  /** Unbiased covariance of class {@code c} (zero if it has a single sample). */
+  public double[] covariance(int c) {
+    double[] m = mean(c);
+    double[] cov = new double[dim * dim];
+    long n = count[c];
+    for (int i = 0; i < dim; i++) {
+      for (int j = 0; j < dim; j++) {
+        double s = outer[c * dim * dim + i * dim + j] - n * m[i] * m[j];
+        cov[i * dim + j] = n > 1 ? s / (n - 1) : 0;
+      }
+    }
+    return cov;
+  }
+
+  /**
+   * Virtual features: {@code perClass} draws from N(mean_c, cov_c) for every class with data; returns features
+   * (rows x dim) in {@code outFeatures[0]} and labels.
+   */
+  public int[] sample(int perClass, long seed, float[][] outFeatures) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int present = 0;
+    for (int c = 0; c < classes; c++) {
+      if (count[c] > 0) {
+        present++;
+      }
+    }
+    float[] feats = new float[present * perClass * dim];
+    int[] labels = new int[present * perClass];
+    int row = 0;
+    double[] z = new double[dim];
+    for (int c = 0; c < classes; c++) {
+      if (count[c] == 0) {
+        continue;
+      }
+      double[] m = mean(c);
+      double[] l = cholesky(covariance(c), dim);
+      for (int s = 0; s < perClass; s++) {
+        for (int i = 0; i < dim; i++) {
+          z[i] = DirichletSplit.gaussian(rng);
+        }
+        for (int i = 0; i < dim; i++) {
+          double v = m[i];
+          for (int j = 0; j <= i; j++) {
+            v += l[i * dim + j] * z[j];
+          }
+          feats[row * dim + i] = (float) v;
+        }
+        labels[row++] = c;
+      }
+    }
+    outFeatures[0] = feats;
+    return labels;
+  }
+
+  /** Lower Cholesky factor of a covariance, with a growing diagonal jitter until it is positive definite. */
+  static double[] cholesky(double[] a, int n) {
+    double trace = 0;
+    for (int i = 0; i < n; i++) {
+      trace += a[i * n + i];
+    }
+    double jitter = Math.max(1e-8, 1e-6 * trace / n);
+    for (int attempt = 0; attempt < 20; attempt++, jitter *= 10) {
+      double[] l = new double[n * n];
+      boolean ok = true;
+      for (int i = 0; i < n && ok; i++) {
+        for (int j = 0; j <= i; j++) {
+          double s = a[i * n + j] + (i == j ? jitter : 0);
+          for (int k = 0; k < j; k++) {
+            s -= l[i * n + k] * l[j * n + k];
+          }
+          if (i == j) {
+            if (s <= 0) {
+              ok = false;
+              break;
+            }
+            l[i * n + i] = Math.sqrt(s);
+          } else {
+            l[i * n + j] = s / l[j * n + j];
+          }
+        }
+      }
+      if (ok) {
+        return l;
+      }
+    }
+    return new double[n * n];
+  }
+
+  public byte[] toBytes() {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(classes);
+      out.writeInt(dim);
+      for (long c : count) {
+        out.writeLong(c);
+      }
+      for (double s : sum) {
+        out.writeDouble(s);
+      }
+      for (double o : outer) {
+        out.writeDouble(o);
+      }
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static ClassStatistics fromBytes(byte[] b) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
+      ClassStatistics s = new ClassStatistics(in.readInt(), in.readInt());
+      for (int i = 0; i < s.count.length; i++) {
+        s.count[i] = in.readLong();
+      }
+      for (int i = 0; i < s.sum.length; i++) {
+        s.sum[i] = in.readDouble();
+      }
+      for (int i = 0; i < s.outer.length; i++) {
+        s.outer[i] = in.readDouble();
+      }
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package org.sparkfusion.fusefl.core;
+
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Client-side training. In FuseFL stage k a client trains [its adaptor] + its blocks k..K-1 + its classifier
+ * on the output of the frozen fused blocks below (computed per mini-batch, inference mode), starting blocks
+ * above k and the classifier from where its previous stage left them. The baselines train the whole network
+ * (K = 1, stage 0) from an initialisation shared by all clients.
+ */
+public final class ClientTrainer {
+  private static final int ACCURACY_SAMPLE = 2000;
+
+  private ClientTrainer() {}
+
+  /**
+   * Trains one client for one stage.
+   *
+   * @param below fused blocks 0..stage-1 (may be null at stage 0)
+   * @param inChannels channels of the stage input
+   * @param previousState the client's training network after the previous stage, or null at stage 0
+   * @param initSeed seed of the network initialisation
+   */
+  public static StageOutcome trainStage(ClientArchitecture arch, int stage, FusedNetwork below, int inChannels,
+      Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig cfg, int client, long initSeed) {
+    long start = System.nanoTime();
+    boolean withAdaptor = stage > 0 && adaptor == Adaptor.CONV1X1;
+    MultiLayerNetwork net = arch.trainingNetwork(stage, inChannels, withAdaptor, cfg, initSeed);
+    ClientArchitecture.Layout layout = arch.trainingLayout(stage, withAdaptor);
+    if (previousState != null) {
+      MultiLayerNetwork prev = Networks.fromBytes(previousState, "state of client " + client);
+      ClientArchitecture.Layout prevLayout = arch.trainingLayout(stage - 1, stage - 1 > 0 && adaptor == Adaptor.CONV1X1);
+      for (int b = stage; b < arch.blocks(); b++) {
+        Networks.copyLayers(prev, prevLayout.start(b), net, layout.start(b), layout.length(b));
+      }
+      Networks.copyLayers(prev, prevLayout.outputIndex, net, layout.outputIndex, 1);
+    }
+    int n = data.size();
+    int[] order = data.identityOrder();
+    SplittableRandom rng = new SplittableRandom(cfg.seed() * 1_000_003L + client * 7919L + stage);
+    double lossSum = 0;
+    int lossBatches = 0;
+    long peak = 0;
+    for (int e = 0; e < cfg.epochs(); e++) {
+      shuffle(order, rng);
+      lossSum = 0;
+      lossBatches = 0;
+      for (int from = 0; from < n; from += cfg.batchSize()) {
+        int to = Math.min(n, from + cfg.batchSize());
+        INDArray x = input(below, stage, data.batch(order, from, to));
+        INDArray y = data.oneHot(order, from, to, arch.numClasses());
+        net.fit(x, y);
+        double s = net.score();
+        if (!Double.isFinite(s)) {
+          throw new IllegalStateException("client " + client + " stage " + stage + ": training loss became " + s
+              + " (lower the learning rate?)");
+        }
+        lossSum += s;
+        lossBatches++;
+        peak = Math.max(peak, memoryInUse());
+      }
+    }
+    double accuracy = accuracy(net, below, stage, data, order);
+    MultiLayerNetwork branch = arch.branchNetwork(stage, inChannels, withAdaptor, initSeed);
+    ClientArchitecture.Layout branchLayout = arch.branchLayout(stage, withAdaptor);
+    if (withAdaptor) {
+      Networks.copyLayers(net, 0, branch, 0, 1);
+    }
+    Networks.copyLayers(net, layout.start(stage), branch, branchLayout.start(stage), layout.length(stage));
+    byte[] upload = arch.blocks() == 1 && stage == 0 ? Networks.toBytes(net) : Networks.toBytes(branch);
+    long uploadParams = arch.blocks() == 1 && stage == 0 ? net.numParams() : branch.numParams();
+    return new StageOutcome(client, n, upload, Networks.toBytes(net), lossBatches == 0 ? Double.NaN : lossSum / lossBatches,
+        accuracy, (System.nanoTime() - start) / 1e9, uploadParams, peak);
+  }
+
+  /** Per-class statistics of the fused features (sum of the pooled branch outputs) on this client's data. */
+  public static ClassStatistics classStatistics(FusedNetwork fused, LocalData data, int numClasses, int batchSize) {
+    int[] order = data.identityOrder();
+    ClassStatistics stats = null;
+    int[] labels = data.labels();
+    for (int from = 0; from < data.size(); from += batchSize) {
+      int to = Math.min(data.size(), from + batchSize);
+      INDArray f = fused.stageInput(data.batch(order, from, to), fused.blocks());
+      int d = (int) f.size(1);
+      if (stats == null) {
+        stats = new ClassStatistics(numClasses, d);
+      }
+      float[] buf = f.dup('c').data().asFloat();
+      for (int i = from; i < to; i++) {
+        stats.add(buf, (i - from) * d, labels[i]);
+      }
+    }
+    return stats;
+  }
+
+  static INDArray input(FusedNetwork below, int stage, INDArray images) {
+    return stage == 0 ? images : below.stageInput(images, stage);
+  }
+
+  static double accuracy(MultiLayerNetwork net, FusedNetwork below, int stage, LocalData data, int[] order) {
+    int n = Math.min(ACCURACY_SAMPLE, data.size());
+    int correct = 0;
+    int[] labels = data.labels();
+    for (int from = 0; from < n; from += 256) {
+      int to = Math.min(n, from + 256);
+      INDArray p = net.output(input(below, stage, data.batch(order, from, to)), false);
+      INDArray arg = p.argMax(1);
+      for (int i = from; i < to; i++) {
+        if (arg.getInt(i - from) == labels[order[i]]) {
+          correct++;
+        }
+      }
+    }
+    return n == 0 ? Double.NaN : (double) correct / n;
+  }
+
+  static void shuffle(int[] a, SplittableRandom rng) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  /** JVM heap in use plus JavaCPP (ND4J) off-heap bytes. */
+  public static long memoryInUse() {
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory() + Pointer.totalBytes();
+  }
+}

@@ -1,0 +1,59 @@
+package org.sparkfusion.fusefl.core;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** One client's images (row-major, channels first, values in [0,1]) and labels, held in memory by its task. */
+public final class LocalData {
+  private final ImageShape shape;
+  private final float[] features;
+  private final int[] labels;
+
+  public LocalData(ImageShape shape, float[] features, int[] labels) {
+    if (features.length != (long) labels.length * shape.size()) {
+      throw new IllegalArgumentException("features hold " + features.length + " values, expected "
+          + labels.length + " rows x " + shape.size());
+    }
+    this.shape = shape;
+    this.features = features;
+    this.labels = labels;
+  }
+
+  public int size() {
+    return labels.length;
+  }
+
+  public ImageShape shape() {
+    return shape;
+  }
+
+  public int[] labels() {
+    return labels;
+  }
+
+  /** Rows {@code rows} as an NCHW float array. */
+  public INDArray batch(int[] rows, int from, int to) {
+    int d = shape.size();
+    float[] buf = new float[(to - from) * d];
+    for (int i = from; i < to; i++) {
+      System.arraycopy(features, rows[i] * d, buf, (i - from) * d, d);
+    }
+    return Nd4j.create(buf, new long[] {to - from, shape.channels(), shape.height(), shape.width()}, 'c');
+  }
+
+  /** One-hot labels of rows {@code rows[from..to)}. */
+  public INDArray oneHot(int[] rows, int from, int to, int numClasses) {
+    float[] buf = new float[(to - from) * numClasses];
+    for (int i = from; i < to; i++) {
+      buf[(i - from) * numClasses + labels[rows[i]]] = 1f;
+    }
+    return Nd4j.create(buf, new long[] {to - from, numClasses}, 'c');
+  }
+
+  public int[] identityOrder() {
+    int[] rows = new int[labels.length];
+    Arrays.setAll(rows, i -> i);
+    return rows;
+  }
+}
