@@ -1,30 +1,28 @@
 package org.sparkfusion.upmem;
 
-import java.util.Map;
-
 /** Replaces co-occurring cached pairs inside one bag by their partial sum (greedy, left to right). */
 final class PairMatcher {
   private PairMatcher() {}
 
-  private static final long[] NONE = new long[0];
+  static final int[] NONE = new int[0];
 
   /**
-   * Sets both rows of every matched pair to -1 in {@code rows} and returns the matched pair keys
-   * ({@link Placement#pairKey}); rows without a partner in the bag stay.
+   * Sets both rows of every matched pair to -1 in {@code rows} and returns the matched pairs' smaller rows;
+   * rows without a partner in the bag stay.
    */
-  static long[] match(int[] rows, Map<Integer, Integer> partner) {
+  static int[] match(int[] rows, IntIntMap partner) {
     if (partner.isEmpty() || rows.length < 2) {
       return NONE;
     }
-    long[] keys = null;
+    int[] keys = null;
     int n = 0;
     for (int i = 0; i < rows.length; i++) {
       int a = rows[i];
       if (a < 0) {
         continue;
       }
-      Integer p = partner.get(a);
-      if (p == null) {
+      int p = partner.get(a, -1);
+      if (p < 0) {
         continue;
       }
       for (int j = i + 1; j < rows.length; j++) {
@@ -32,9 +30,9 @@ final class PairMatcher {
           rows[i] = -1;
           rows[j] = -1;
           if (keys == null) {
-            keys = new long[rows.length / 2];
+            keys = new int[rows.length / 2];
           }
-          keys[n++] = Placement.pairKey(a, p);
+          keys[n++] = Math.min(a, p);
           break;
         }
       }

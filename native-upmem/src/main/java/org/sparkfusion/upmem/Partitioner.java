@@ -66,7 +66,7 @@ final class Partitioner {
         break;
     }
     checkShardsFit(p);
-    return p;
+    return p.freeze();
   }
 
   private void checkTotalFits(int groups) {
@@ -199,6 +199,13 @@ final class Partitioner {
       minePairs(p, profile, t, slots / 2 / Math.max(1, shapes.numTables()));
     }
     // 2. Loads after pair substitution, replayed on the profile.
+    IntIntMap[] partners = new IntIntMap[shapes.numTables()];
+    for (int t = 0; t < shapes.numTables(); t++) {
+      partners[t] = new IntIntMap(p.partner[t].size());
+      for (Map.Entry<Integer, Integer> e : p.partner[t].entrySet()) {
+        partners[t].put(e.getKey(), e.getValue());
+      }
+    }
     double[][] rowLoad = new double[shapes.numTables()][];
     Map<Long, double[]> pairLoad = new HashMap<>();
     for (int t = 0; t < shapes.numTables(); t++) {
@@ -211,8 +218,9 @@ final class Partitioner {
           int s = b.offsets[t][bag];
           int e = b.offsets[t][bag + 1];
           int[] rows = Arrays.copyOfRange(b.indices[t], s, e);
-          long[] used = PairMatcher.match(rows, p.partner[t]);
-          for (long key : used) {
+          int[] used = PairMatcher.match(rows, partners[t]);
+          for (int small : used) {
+            long key = Placement.pairKey(small, p.partner[t].get(small));
             pairLoad.computeIfAbsent(((long) t << 58) ^ key, k -> new double[1])[0]++;
             total++;
           }
@@ -351,19 +359,8 @@ final class Partitioner {
       load[d] += weight.of(t, r);
       heap.push(d);
     }
-    long cold = 0;
-    long placed = 0;
-    for (int t = 0; t < shapes.numTables(); t++) {
-      for (int v : p.dpuOf[t][0]) {
-        if (v == -2) {
-          cold++;
-        }
-      }
-    }
-    for (int d = 0; d < nrDpus; d++) {
-      placed += p.rowsOn(d);
-    }
-    long target = Math.min(max, (cold + placed + nrDpus - 1) / nrDpus);
+    // Rows never seen while profiling: each table's round-robin over all DPUs, so every DPU gets the same share
+    // of every table's tail (small tables have hot tails; contiguous tiles would pile them on one DPU).
     int d = 0;
     for (int t = 0; t < shapes.numTables(); t++) {
       int[] dpu = p.dpuOf[t][0];
@@ -372,14 +369,14 @@ final class Partitioner {
           continue;
         }
         int tries = 0;
-        while (p.rowsOn(d) >= target && tries < 2 * nrDpus) {
+        while (p.rowsOn(d) >= max) {
           d = (d + 1) % nrDpus;
-          tries++;
-          if (tries == nrDpus) {
-            target = max;
+          if (++tries > nrDpus) {
+            throw new IllegalArgumentException("embedding rows do not fit the MRAM of " + nrDpus + " DPUs");
           }
         }
         place(p, t, r, d);
+        d = (d + 1) % nrDpus;
       }
     }
   }

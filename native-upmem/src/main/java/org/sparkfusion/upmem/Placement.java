@@ -56,6 +56,38 @@ final class Placement {
     }
   }
 
+  /** Routing view of the cache maps (built by {@link #freeze}): row → partner, pair's smaller row / hot row → entry. */
+  IntIntMap[] partnerOf;
+  IntIntMap[] pairEntryOf;
+  IntIntMap[] hotEntryOf;
+  CacheEntry[] entries;
+
+  /** Builds the routing view once the cache maps are final. */
+  Placement freeze() {
+    int t = shapes.numTables();
+    partnerOf = new IntIntMap[t];
+    pairEntryOf = new IntIntMap[t];
+    hotEntryOf = new IntIntMap[t];
+    java.util.List<CacheEntry> all = new java.util.ArrayList<>();
+    for (int k = 0; k < t; k++) {
+      partnerOf[k] = new IntIntMap(2 * pairs[k].size());
+      pairEntryOf[k] = new IntIntMap(pairs[k].size());
+      hotEntryOf[k] = new IntIntMap(hotRows[k].size());
+      for (CacheEntry e : pairs[k].values()) {
+        partnerOf[k].put(e.rowA, e.rowB);
+        partnerOf[k].put(e.rowB, e.rowA);
+        pairEntryOf[k].put(Math.min(e.rowA, e.rowB), all.size());
+        all.add(e);
+      }
+      for (CacheEntry e : hotRows[k].values()) {
+        hotEntryOf[k].put(e.rowA, all.size());
+        all.add(e);
+      }
+    }
+    entries = all.toArray(new CacheEntry[0]);
+    return this;
+  }
+
   int groups() {
     return groupStart.length;
   }

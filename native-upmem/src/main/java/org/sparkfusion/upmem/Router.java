@@ -12,7 +12,7 @@ final class Router {
   private int clock;
 
   Router(Placement placement) {
-    this.p = placement;
+    this.p = placement.entries == null ? placement.freeze() : placement;
     this.stamp = new int[placement.nrDpus];
     this.touched = new int[placement.nrDpus];
   }
@@ -24,11 +24,13 @@ final class Router {
     }
     int dim = p.shapes.dim;
     DpuBatch out = new DpuBatch(p.nrDpus);
-    int[] scratch = new int[16];
+    int[] rows = new int[16];
     for (int t = 0; t < tables; t++) {
       int[] ids = batch.indices[t];
       int[] off = batch.offsets[t];
-      boolean cached = !p.pairs[t].isEmpty() || !p.hotRows[t].isEmpty();
+      IntIntMap partner = p.partnerOf[t];
+      IntIntMap pairEntry = p.pairEntryOf[t];
+      IntIntMap hotEntry = p.hotEntryOf[t];
       for (int b = 0; b < batch.numBags; b++) {
         int s = off[b];
         int e = off[b + 1];
@@ -36,38 +38,39 @@ final class Router {
           continue;
         }
         out.originalLookups += e - s;
-        long[] pairKeys = PairMatcherKeys.NONE;
-        int[] rows = ids;
+        int[] pairKeys = PairMatcher.NONE;
+        int[] bagRows = ids;
         int rs = s;
         int re = e;
-        if (!p.pairs[t].isEmpty()) {
-          if (scratch.length < e - s) {
-            scratch = new int[Integer.highestOneBit(e - s) * 2];
+        if (!partner.isEmpty()) {
+          if (rows.length != e - s) {
+            rows = new int[e - s];
           }
-          rows = java.util.Arrays.copyOfRange(ids, s, e);
+          System.arraycopy(ids, s, rows, 0, e - s);
+          bagRows = rows;
           rs = 0;
           re = e - s;
-          pairKeys = PairMatcher.match(rows, p.partner[t]);
+          pairKeys = PairMatcher.match(rows, partner);
         }
         for (int g = 0; g < p.groups(); g++) {
           int now = ++clock;
           int nt = 0;
           long base = (long) b * tables * dim + (long) t * dim + p.groupStart[g];
-          for (long key : pairKeys) {
-            CacheEntry entry = p.pairs[t].get(key);
+          for (int key : pairKeys) {
+            CacheEntry entry = p.entries[pairEntry.get(key, -1)];
             int c = entry.nextCopy();
             nt = emit(out, entry.dpus[c], entry.locals[c], now, nt, base);
             out.cacheServed[entry.dpus[c]] += 2;
           }
           for (int k = rs; k < re; k++) {
-            int r = rows[k];
+            int r = bagRows[k];
             if (r < 0) {
               continue;
             }
             int d = p.dpuOf[t][g][r];
             int local;
-            if (cached && d < 0) {
-              CacheEntry entry = p.hotRows[t].get(r);
+            if (d < 0) {
+              CacheEntry entry = p.entries[hotEntry.get(r, -1)];
               int c = entry.nextCopy();
               d = entry.dpus[c];
               local = entry.locals[c];
@@ -94,10 +97,5 @@ final class Router {
     }
     out.addRow(d, local);
     return nt;
-  }
-
-  /** Holder for the empty key array. */
-  private static final class PairMatcherKeys {
-    static final long[] NONE = new long[0];
   }
 }
