@@ -1,10 +1,24 @@
 package org.sparkfusion.dlrm.core;
 
-/** Row-batch affine map y[n x out] = x[n x in] * W[in x out] + b, in plain Java loops the JIT vectorizes. */
+/**
+ * Row-batch affine map y[n x out] = x[n x in] * W[in x out] + b: the Vector API kernel when the JVM has
+ * {@code jdk.incubator.vector} (Spark's launcher adds it), else plain loops the JIT auto-vectorizes.
+ */
 final class Gemm {
+  static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+      && !Boolean.getBoolean("sparkfusion.dlrm.scalarGemm");
+
   private Gemm() {}
 
   static void affine(int n, int in, int out, float[] x, float[] w, float[] b, float[] y) {
+    if (VECTOR_API) {
+      VectorGemm.affine(n, in, out, x, w, b, y);
+    } else {
+      scalarAffine(n, in, out, x, w, b, y);
+    }
+  }
+
+  static void scalarAffine(int n, int in, int out, float[] x, float[] w, float[] b, float[] y) {
     int r = 0;
     for (; r + 4 <= n; r += 4) {
       int y0 = r * out;
