@@ -1,0 +1,68 @@
+package org.sparkfusion.fusefl.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ClassStatisticsTest {
+  @Test
+  void mergedStatisticsEqualStatisticsOfAllRows() {
+    Random r = new Random(3);
+    ClassStatistics a = new ClassStatistics(2, 3);
+    ClassStatistics b = new ClassStatistics(2, 3);
+    ClassStatistics all = new ClassStatistics(2, 3);
+    for (int i = 0; i < 200; i++) {
+      float[] f = {r.nextFloat(), r.nextFloat() * 2, r.nextFloat() - 1};
+      int label = i % 2;
+      (i < 70 ? a : b).add(f, 0, label);
+      all.add(f, 0, label);
+    }
+    a.merge(ClassStatistics.fromBytes(b.toBytes()));
+    for (int c = 0; c < 2; c++) {
+      assertThat(a.count(c)).isEqualTo(all.count(c));
+      double[] ca = a.covariance(c);
+      double[] call = all.covariance(c);
+      for (int i = 0; i < ca.length; i++) {
+        assertThat(ca[i]).isCloseTo(call[i], offset(1e-9));
+      }
+    }
+  }
+
+  @Test
+  void virtualFeaturesFollowTheClassMoments() {
+    Random r = new Random(4);
+    ClassStatistics s = new ClassStatistics(2, 2);
+    for (int i = 0; i < 5000; i++) {
+      s.add(new float[] {(float) (3 + r.nextGaussian()), (float) (-1 + 0.5 * r.nextGaussian())}, 0, 1);
+    }
+    float[][] out = new float[1][];
+    int[] labels = s.sample(4000, 9, out);
+    assertThat(labels).hasSize(4000).containsOnly(1);
+    double m0 = 0;
+    double m1 = 0;
+    for (int i = 0; i < 4000; i++) {
+      m0 += out[0][2 * i] / 4000.0;
+      m1 += out[0][2 * i + 1] / 4000.0;
+    }
+    assertThat(m0).isCloseTo(3, offset(0.1));
+    assertThat(m1).isCloseTo(-1, offset(0.05));
+  }
+
+  @Test
+  void calibrationTrainingSeparatesWellSeparatedClasses() {
+    ClassStatistics s = new ClassStatistics(2, 2);
+    Random r = new Random(5);
+    for (int i = 0; i < 1000; i++) {
+      s.add(new float[] {(float) (2 + r.nextGaussian() * 0.3), 0f}, 0, 0);
+      s.add(new float[] {(float) (-2 + r.nextGaussian() * 0.3), 0f}, 0, 1);
+    }
+    float[][] feats = new float[1][];
+    int[] labels = s.sample(500, 1, feats);
+    SoftmaxHead head = new SoftmaxHead(2, 2);
+    head.train(feats[0], labels, 2, 32, 0.1, 0.9, 1);
+    assertThat(head.probabilities(new float[] {2f, 0f}, 0)[0]).isGreaterThan(0.9);
+    assertThat(head.probabilities(new float[] {-2f, 0f}, 0)[1]).isGreaterThan(0.9);
+  }
+}
