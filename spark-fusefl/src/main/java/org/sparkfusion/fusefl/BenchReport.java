@@ -1,0 +1,159 @@
+package org.sparkfusion.fusefl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * Renders {@code docs/benchmarks/fusefl.md} and accuracy-vs-alpha plots from the JSON files FuseFLJob wrote
+ * ({@code dev/bench-fusefl.sh} calls it). Usage: {@code BenchReport <runs-dir> <out.md> <img-dir> <header-file>}.
+ */
+final class BenchReport {
+  private static final String[] METHODS = {"fusefl", "ensemble", "fedavg", "local"};
+  /** Paper Table 2 (M=5, ResNet-18), FuseFL K=2 / K=4 and Ensemble, alpha 0.1 / 0.3 / 0.5. */
+  private static final Map<String, double[]> PAPER = Map.of(
+      "fmnist fusefl 2", new double[] {83.15, 89.94, 89.47},
+      "fmnist fusefl 4", new double[] {83.05, 84.58, 90.50},
+      "fmnist ensemble", new double[] {67.71, 87.25, 89.42},
+      "fmnist fedavg", new double[] {41.69, 82.96, 83.72},
+      "mnist fusefl 2", new double[] {97.02, 98.43, 98.54},
+      "mnist fusefl 4", new double[] {97.19, 98.34, 98.29},
+      "mnist ensemble", new double[] {86.81, 96.76, 97.22},
+      "mnist fedavg", new double[] {48.24, 72.94, 90.55});
+
+  private BenchReport() {}
+
+  public static void main(String[] args) throws Exception {
+    File runs = new File(args[0]);
+    File md = new File(args[1]);
+    File img = new File(args[2]);
+    String header = Files.readString(new File(args[3]).toPath());
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> all = new ArrayList<>();
+    File[] files = runs.listFiles((d, n) -> n.endsWith(".json"));
+    Arrays.sort(files);
+    for (File f : files) {
+      all.add(json.readTree(f));
+    }
+    StringBuilder sb = new StringBuilder(header);
+    sb.append("\n## Accuracy (%, test split) with the paper's numbers\n\n");
+    sb.append("Paper: Tang et al. 2024, Table 2 (ResNet-18, M=5, full data, 200 epochs). Ours: cnn4 (see above), the "
+        + "settings in the last columns. `local` = best single client model on the test split.\n\n");
+    sb.append("| dataset | M | alpha | K | ours FuseFL | paper FuseFL | ours Ensemble | paper Ensemble | ours FedAvg | "
+        + "paper FedAvg | ours best local | FuseFL - Ensemble | train rows | test rows | epochs | width | FuseFL s |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (JsonNode r : all) {
+      if (r.path("clients").asInt() != 5 || r.path("label").asText().equals("scale")) {
+        continue;
+      }
+      String ds = r.path("dataset").asText();
+      int a = alphaIndex(r.path("alpha").asDouble());
+      int k = r.path("blocks").asInt();
+      Map<String, JsonNode> by = byMethod(r);
+      sb.append(String.format("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s |%n",
+          ds, r.path("clients").asInt(), r.path("alpha").asText(), k, pct(by.get("fusefl")),
+          paper(ds + " fusefl " + k, a), pct(by.get("ensemble")), paper(ds + " ensemble", a), pct(by.get("fedavg")),
+          paper(ds + " fedavg", a), pct(by.get("local")), diff(by.get("fusefl"), by.get("ensemble")),
+          r.path("train_limit").asInt() == 0 ? "all" : r.path("train_limit").asText(), r.path("test_rows").asLong(),
+          r.path("epochs").asInt(), r.path("width").asInt(),
+          by.containsKey("fusefl") ? String.format("%.0f", by.get("fusefl").path("seconds").asDouble()) : "-"));
+    }
+    sb.append("\n## Cost per method\n\nBytes: float32 parameters moved by the FL protocol (FuseFL: K uploads of one block "
+        + "per client, every client receiving all M blocks per stage, the classifier heads and the CCVR class statistics; "
+        + "FedAvg: one model up and the average down per client; Ensemble: one model up and all M down per client). "
+        + "Peak memory: largest heap + ND4J off-heap use seen in a client task (MB). Parameters: values held at "
+        + "inference (the fused model: all branches + head; ensemble: all M members).\n\n");
+    sb.append("| dataset | M | alpha | K | method | seconds | bytes up | bytes down | peak MB | parameters |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (JsonNode r : all) {
+      for (JsonNode m : r.path("results")) {
+        sb.append(String.format("| %s | %d | %s | %d | %s | %.0f | %d | %d | %.0f | %d |%n", r.path("dataset").asText(),
+            r.path("clients").asInt(), r.path("alpha").asText(), r.path("blocks").asInt(), m.path("method").asText(),
+            m.path("seconds").asDouble(), m.path("bytes_up").asLong(), m.path("bytes_down").asLong(),
+            m.path("peak_memory_mb").asDouble(), m.path("parameters").asLong()));
+      }
+    }
+    sb.append("\n## Scale (FuseFL wall time vs number of clients)\n\n| dataset | M | alpha | K | accuracy % | seconds | "
+        + "seconds per client |\n|---|---|---|---|---|---|---|\n");
+    for (JsonNode r : all) {
+      JsonNode f = byMethod(r).get("fusefl");
+      if (f == null || !r.path("label").asText().equals("scale")) {
+        continue;
+      }
+      int m = r.path("clients").asInt();
+      sb.append(String.format("| %s | %d | %s | %d | %s | %.0f | %.1f |%n", r.path("dataset").asText(), m,
+          r.path("alpha").asText(), r.path("blocks").asInt(), pct(f), f.path("seconds").asDouble(),
+          f.path("seconds").asDouble() / m));
+    }
+    img.mkdirs();
+    for (String ds : List.of("fmnist", "mnist")) {
+      for (int k : new int[] {2, 4}) {
+        XYChart chart = new XYChartBuilder().width(640).height(420)
+            .title(ds + ", M=5, K=" + k + ": test accuracy vs alpha").xAxisTitle("alpha").yAxisTitle("accuracy %").build();
+        boolean any = false;
+        for (String method : METHODS) {
+          TreeMap<Double, Double> points = new TreeMap<>();
+          for (JsonNode r : all) {
+            if (r.path("dataset").asText().equals(ds) && r.path("clients").asInt() == 5 && r.path("blocks").asInt() == k
+                && !r.path("label").asText().equals("scale")) {
+              JsonNode m = byMethod(r).get(method);
+              if (m != null) {
+                points.put(r.path("alpha").asDouble(), 100 * m.path("accuracy").asDouble());
+              }
+            }
+          }
+          if (!points.isEmpty()) {
+            chart.addSeries(method, new ArrayList<>(points.keySet()), new ArrayList<>(points.values()));
+            any = true;
+          }
+        }
+        double[] paper = PAPER.get(ds + " fusefl " + k);
+        if (any && paper != null) {
+          chart.addSeries("paper FuseFL (ResNet-18)", new double[] {0.1, 0.3, 0.5}, paper);
+        }
+        if (any) {
+          String name = "fusefl-" + ds + "-K" + k + "-accuracy.png";
+          BitmapEncoder.saveBitmap(chart, new File(img, name).getPath(), BitmapEncoder.BitmapFormat.PNG);
+          sb.append("\n![").append(ds).append(" K=").append(k).append("](img/").append(name).append(")\n");
+        }
+      }
+    }
+    Files.write(md.toPath(), sb.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, JsonNode> byMethod(JsonNode r) {
+    Map<String, JsonNode> m = new TreeMap<>();
+    for (JsonNode x : r.path("results")) {
+      m.put(x.path("method").asText(), x);
+    }
+    return m;
+  }
+
+  private static int alphaIndex(double a) {
+    return Math.abs(a - 0.1) < 1e-9 ? 0 : Math.abs(a - 0.3) < 1e-9 ? 1 : Math.abs(a - 0.5) < 1e-9 ? 2 : -1;
+  }
+
+  private static String paper(String key, int alphaIndex) {
+    double[] v = PAPER.get(key);
+    return v == null || alphaIndex < 0 ? "-" : String.format("%.2f", v[alphaIndex]);
+  }
+
+  private static String pct(JsonNode m) {
+    return m == null ? "-" : String.format("%.2f", 100 * m.path("accuracy").asDouble());
+  }
+
+  private static String diff(JsonNode a, JsonNode b) {
+    return a == null || b == null ? "-"
+        : String.format("%+.2f", 100 * (a.path("accuracy").asDouble() - b.path("accuracy").asDouble()));
+  }
+}
