@@ -25,8 +25,9 @@ final class AccessProfile {
     sample.add(batch);
     for (int t = 0; t < counts.length; t++) {
       int[] c = counts[t];
-      for (int id : batch.indices[t]) {
-        c[id]++;
+      int[] ids = batch.indices[t];
+      for (int i = batch.offsets[t][0]; i < batch.offsets[t][batch.numBags]; i++) {
+        c[ids[i]]++;
       }
     }
   }

@@ -18,8 +18,8 @@ final class Batch {
 
   long lookups() {
     long n = 0;
-    for (int[] ids : indices) {
-      n += ids.length;
+    for (int[] off : offsets) {
+      n += off[numBags] - off[0];
     }
     return n;
   }

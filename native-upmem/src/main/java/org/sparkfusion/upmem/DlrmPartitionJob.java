@@ -45,7 +45,7 @@ public final class DlrmPartitionJob {
     if (a.containsKey("model") == a.containsKey("tables")) {
       throw new IllegalArgumentException("give exactly one of --model and --tables\n" + USAGE);
     }
-    shapes = a.containsKey("model") ? ModelShapes.read(Paths.get(a.get("model"))) : TableShapes.parse(a.get("tables"));
+    shapes = a.containsKey("model") ? modelShapes(a.get("model")) : TableShapes.parse(a.get("tables"));
     String traceSpec = required(a, "trace");
     int dpus = intFlag(a, "dpus", -1);
     if (dpus < 1) {
@@ -88,6 +88,15 @@ public final class DlrmPartitionJob {
       text += "wrote " + a.get("json") + "\n";
     }
     return text;
+  }
+
+  /** Table shapes of a DLRM model (torch.save checkpoint or .npy directory) through the DLRM module's loader. */
+  static TableShapes modelShapes(String path) {
+    java.util.Map<String, org.sparkfusion.dlrm.checkpoint.Tensor> stateDict =
+        org.sparkfusion.dlrm.checkpoint.ModelFiles.read(path, new org.apache.hadoop.conf.Configuration());
+    org.sparkfusion.dlrm.core.DlrmNetwork network = org.sparkfusion.dlrm.core.DlrmNetwork.fromStateDict(path,
+        stateDict, org.sparkfusion.dlrm.core.Interaction.DOT, false);
+    return TableShapes.of(network.tables());
   }
 
   private static String required(Map<String, String> a, String key) {

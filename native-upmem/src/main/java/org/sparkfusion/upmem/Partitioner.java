@@ -361,7 +361,13 @@ final class Partitioner {
     }
     // Rows never seen while profiling: each table's round-robin over all DPUs, so every DPU gets the same share
     // of every table's tail (small tables have hot tails; contiguous tiles would pile them on one DPU).
-    int d = 0;
+    // DPUs clearly above the mean profiled load (a single very hot row, say) take no tail rows while others can.
+    double mean = java.util.Arrays.stream(load).sum() / nrDpus;
+    int[] open = java.util.stream.IntStream.range(0, nrDpus).filter(x -> load[x] <= mean * 1.05).toArray();
+    if (open.length == 0) {
+      open = java.util.stream.IntStream.range(0, nrDpus).toArray();
+    }
+    int k = 0;
     for (int t = 0; t < shapes.numTables(); t++) {
       int[] dpu = p.dpuOf[t][0];
       for (int r = 0; r < dpu.length; r++) {
@@ -369,14 +375,19 @@ final class Partitioner {
           continue;
         }
         int tries = 0;
-        while (p.rowsOn(d) >= max) {
-          d = (d + 1) % nrDpus;
-          if (++tries > nrDpus) {
-            throw new IllegalArgumentException("embedding rows do not fit the MRAM of " + nrDpus + " DPUs");
+        while (p.rowsOn(open[k]) >= max) {
+          k = (k + 1) % open.length;
+          if (++tries > open.length) {
+            if (open.length == nrDpus) {
+              throw new IllegalArgumentException("embedding rows do not fit the MRAM of " + nrDpus + " DPUs");
+            }
+            open = java.util.stream.IntStream.range(0, nrDpus).toArray();
+            k = 0;
+            tries = 0;
           }
         }
-        place(p, t, r, d);
-        d = (d + 1) % nrDpus;
+        place(p, t, r, open[k]);
+        k = (k + 1) % open.length;
       }
     }
   }
