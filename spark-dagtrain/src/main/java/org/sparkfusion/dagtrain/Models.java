@@ -32,9 +32,9 @@ public final class Models {
     return b.build();
   }
 
-  /** gpt-tiny as the job trains it: sequence 32, width 64, 2 heads, 2 layers, no dropout. */
+  /** gpt-tiny as the job trains it: sequence 32, width 32, 2 heads, 2 layers, no dropout. */
   public static Graph gptTiny() {
-    return gptTiny(32, 64, 2, 2, 0.0);
+    return gptTiny(32, 32, 2, 2, 0.0);
   }
 
   /**

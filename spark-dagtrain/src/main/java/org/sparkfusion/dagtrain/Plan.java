@@ -213,6 +213,28 @@ public final class Plan {
     return p;
   }
 
+  /** A short account of a plan read from JSON (stages, links, predicted times). */
+  static String fromJsonForDisplay(String json) throws IOException {
+    JsonNode root = JSON.readTree(json);
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("plan (%s, %s): %d stage(s)%n", root.path("planner").asText(), root.path("compression").asText(),
+        root.path("stages").size()));
+    for (JsonNode s : root.path("stages")) {
+      JsonNode nodes = s.path("nodes");
+      sb.append(String.format("  stage %d on %s: nodes %d..%d (%s .. %s), predicted %.2f ms/micro-batch%n", s.path("index").asInt(),
+          s.path("executor_name").asText(), s.path("from").asInt(), s.path("to").asInt() - 1, nodes.get(0).asText(),
+          nodes.get(nodes.size() - 1).asText(), s.path("seconds").asDouble() * 1e3));
+    }
+    for (JsonNode l : root.path("links")) {
+      sb.append(String.format("  link %d->%d %.1f Mbit/s measured, kept activations %.3f gradients %.3f, predicted %.2f ms/micro-batch%n",
+          l.path("from").asInt(), l.path("to").asInt(), l.path("bits_per_second").asDouble() / 1e6,
+          l.path("activation_fraction").asDouble(), l.path("gradient_fraction").asDouble(), l.path("seconds").asDouble() * 1e3));
+    }
+    sb.append(String.format("  predicted step %.1f ms, single process %.1f ms", root.path("predicted_step_seconds").asDouble() * 1e3,
+        root.path("predicted_single_process_seconds").asDouble() * 1e3));
+    return sb.toString();
+  }
+
   /** Draws the predicted GPipe schedule (stages and links over time, forward and backward per micro-batch). */
   public void writeSchedulePng(Path file) throws IOException {
     int k = stages.size();

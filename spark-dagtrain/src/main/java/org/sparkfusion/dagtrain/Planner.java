@@ -17,6 +17,11 @@ final class Planner {
   private Planner() {}
 
   static Plan opFence(CostModel m, int minStages, int maxStages) {
+    return opFence(m, minStages, maxStages, -1);
+  }
+
+  /** As above; with {@code firstExecutor >= 0} the first stage (which reads the data) must run there. */
+  static Plan opFence(CostModel m, int minStages, int maxStages, int firstExecutor) {
     int p = m.cluster.size();
     int maxK = Math.min(Math.min(maxStages, p), m.graph.size());
     if (minStages < 1 || minStages > maxK) {
@@ -30,7 +35,7 @@ final class Planner {
     }
     Candidate best = null;
     for (int[] order : new int[][] {chain, reversed}) {
-      Candidate c = search(m, order, minStages, maxK, best == null ? INF : best.value);
+      Candidate c = search(m, order, minStages, maxK, best == null ? INF : best.value, firstExecutor);
       if (c != null && (best == null || c.value < best.value - 1e-15)) {
         best = c;
       }
@@ -57,7 +62,7 @@ final class Planner {
 
   private record Candidate(double value, int[] boundaries, int[] executors, double cap) { }
 
-  private static Candidate search(CostModel m, int[] order, int minK, int maxK, double bestSoFar) {
+  private static Candidate search(CostModel m, int[] order, int minK, int maxK, double bestSoFar, int first) {
     int n = m.graph.size();
     int p = order.length;
     TreeSet<Double> caps = new TreeSet<>();
@@ -89,7 +94,7 @@ final class Planner {
       if ((m.microBatches - 1) * cap >= bestValue) {
         break;
       }
-      Candidate c = dp(m, order, minK, maxK, cap);
+      Candidate c = dp(m, order, minK, maxK, cap, first);
       if (c != null && c.value < bestValue) {
         bestValue = c.value;
         best = c;
@@ -99,7 +104,7 @@ final class Planner {
   }
 
   /** Least sum of stage and link times with each at most cap; null if infeasible. */
-  private static Candidate dp(CostModel m, int[] order, int minK, int maxK, double cap) {
+  private static Candidate dp(CostModel m, int[] order, int minK, int maxK, double cap, int first) {
     int n = m.graph.size();
     int p = order.length;
     double[][][] dp = new double[n + 1][p][maxK + 1];
@@ -113,7 +118,7 @@ final class Planner {
     for (int b = 1; b <= n; b++) {
       for (int e = 0; e < p; e++) {
         double t = m.stageSeconds(0, b, order[e]);
-        if (t <= cap && m.fits(0, b, order[e])) {
+        if (t <= cap && m.fits(0, b, order[e]) && (first < 0 || order[e] == first)) {
           dp[b][e][1] = t;
           prevB[b][e][1] = -1;
         }

@@ -1,0 +1,262 @@
+package org.sparkfusion.dagtrain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The body of one barrier task: connect to the other tasks, measure links and op times, agree on a plan
+ * (task 0 plans; or the plan saved with the checkpoints), resume from the latest complete checkpoint, train
+ * this task's stage, and return a JSON summary.
+ */
+final class TaskSession {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskSession.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final TrainingSpec spec;
+  private final BarrierTaskContext ctx;
+  private final int me;
+  private final int n;
+
+  TaskSession(TrainingSpec spec, BarrierTaskContext ctx) {
+    this.spec = spec;
+    this.ctx = ctx;
+    this.me = ctx.partitionId();
+    this.n = ctx.getTaskInfos().length;
+  }
+
+  String run(List<Sample> samples) throws Exception {
+    Graph graph = Graph.fromJson(spec.graphJson);
+    String host = SparkEnv.get() == null ? "127.0.0.1" : SparkEnv.get().blockManager().blockManagerId().host();
+    try (NettyTransport net = new NettyTransport(me, host, spec.maxMessageMb << 20, spec.peerTimeoutMillis)) {
+      String[] addresses = ctx.allGather(net.address());
+      net.connect(addresses, LinkRates.parse(spec.linkRates, n)[me]);
+      ctx.barrier();
+      double[] latency = new double[n];
+      double[] bandwidth = new double[n];
+      long t0 = System.nanoTime();
+      for (int r = 0; r < n; r++) {
+        if (r == me) {
+          for (int j = 0; j < n; j++) {
+            if (j != me) {
+              double[] lb = net.measure(j, spec.probeKb * 1024);
+              latency[j] = lb[0];
+              bandwidth[j] = lb[1];
+            }
+          }
+        }
+        ctx.barrier();
+      }
+      double[] times = WorkloadEstimator.calibrate(graph, spec.microBatchSize, 3, spec.seed);
+      long budget = spec.memoryBudgetMb > 0 ? spec.memoryBudgetMb << 20 : Runtime.getRuntime().maxMemory() / 2;
+      LOG.info("dagtrain task {} at {}: measured links in {}s, bandwidth {} B/s, latency {} s", me, addresses[me],
+          String.format("%.2f", (System.nanoTime() - t0) / 1e9), java.util.Arrays.toString(bandwidth),
+          java.util.Arrays.toString(latency));
+      ObjectNode row = JSON.createObjectNode();
+      row.put("host", host);
+      row.set("latency", JSON.valueToTree(latency));
+      row.set("bandwidth", JSON.valueToTree(bandwidth));
+      row.set("times", JSON.valueToTree(times));
+      row.put("memory", budget);
+      row.put("samples", samples.size());
+      String[] rows = ctx.allGather(row.toString());
+
+      Checkpoints ckpt = spec.checkpointDir == null || spec.checkpointDir.isBlank() ? null
+          : new Checkpoints(spec.checkpointDir, hadoopConf());
+      String planJson = "";
+      String planError = "";
+      if (me == 0) {
+        try {
+          String saved = ckpt == null ? null : ckpt.readPlan();
+          if (saved != null) {
+            planJson = saved;
+            LOG.info("dagtrain: resuming with the plan saved in {}", spec.checkpointDir);
+          } else {
+            Plan plan = plan(graph, rows);
+            planJson = plan.toJson();
+            LOG.info("dagtrain plan:\n{}", plan.explain());
+            if (ckpt != null) {
+              ckpt.writePlan(planJson);
+            }
+          }
+        } catch (RuntimeException e) {
+          planError = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+      }
+      String[] agreed = ctx.allGather(JSON.createObjectNode().put("plan", planJson).put("error", planError).toString());
+      JsonNode decision = JSON.readTree(agreed[0]);
+      if (!decision.path("error").asText().isEmpty()) {
+        throw new IllegalStateException("dagtrain planning failed: " + decision.path("error").asText());
+      }
+      Plan plan = Plan.fromJson(decision.path("plan").asText(), graph);
+      int[] execOf = plan.executorsOfStages();
+      int k = execOf.length;
+      int stage = -1;
+      for (int s = 0; s < k; s++) {
+        if (execOf[s] == me) {
+          stage = s;
+        }
+      }
+      int resume = -1;
+      if (me == 0 && ckpt != null) {
+        resume = ckpt.latestComplete(k);
+      }
+      resume = Integer.parseInt(ctx.allGather(String.valueOf(resume))[0]);
+
+      ObjectNode result = JSON.createObjectNode();
+      result.put("task", me);
+      result.put("host", host);
+      result.put("stage", stage);
+      result.put("start_step", resume + 1);
+      if (me == 0) {
+        result.put("plan", decision.path("plan").asText());
+        result.put("measurements", JSON.valueToTree(rows).toString());
+      }
+      if (stage >= 0) {
+        trainStage(graph, plan, stage, execOf, net, samples, ckpt, resume, result);
+      }
+      net.flush();
+      net.goodbye();
+      ctx.barrier();
+      return result.toString();
+    }
+  }
+
+  private Plan plan(Graph graph, String[] rows) throws IOException {
+    String[] names = new String[n];
+    double[][] bw = new double[n][n];
+    double[][] lat = new double[n][n];
+    long[] mem = new long[n];
+    double[] speed = new double[n];
+    double[][] times = new double[n][];
+    double[] totals = new double[n];
+    for (int i = 0; i < n; i++) {
+      JsonNode r = JSON.readTree(rows[i]);
+      names[i] = "task-" + i + "@" + r.path("host").asText();
+      times[i] = JSON.convertValue(r.path("times"), double[].class);
+      for (double t : times[i]) {
+        totals[i] += t;
+      }
+      for (int j = 0; j < n; j++) {
+        bw[i][j] = i == j ? Double.POSITIVE_INFINITY : r.path("bandwidth").get(j).asDouble();
+        lat[i][j] = i == j ? 0 : r.path("latency").get(j).asDouble();
+      }
+      mem[i] = r.path("memory").asLong();
+    }
+    int base = 0;
+    Integer[] idx = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i;
+    }
+    java.util.Arrays.sort(idx, (a, b) -> Double.compare(totals[a], totals[b]));
+    base = idx[n / 2];
+    for (int i = 0; i < n; i++) {
+      speed[i] = totals[base] / totals[i];
+    }
+    ClusterProfile cluster = new ClusterProfile(names, bw, lat, mem, speed);
+    CostModel m = new CostModel(graph, cluster, times[base], spec.microBatches, spec.microBatchSize, spec.compression,
+        spec.minFraction);
+    if (spec.planner.equals("even")) {
+      return Planner.even(m, n);
+    }
+    return Planner.opFence(m, Math.min(spec.minStages, n), n, 0);
+  }
+
+  private void trainStage(Graph graph, Plan plan, int stage, int[] execOf, NettyTransport net, List<Sample> samples,
+      Checkpoints ckpt, int resume, ObjectNode result) throws Exception {
+    int k = execOf.length;
+    StageRunner runner = new StageRunner(graph, plan.stages.get(stage).from(), plan.stages.get(stage).to(), spec.seed);
+    Optimizer opt = Optimizer.parse(spec.optimizer, spec.learningRate);
+    if (resume >= 0) {
+      ckpt.read(resume, stage, runner, opt);
+      LOG.info("dagtrain stage {} resumed from the checkpoint of step {}", stage, resume);
+    }
+    MicroBatchSource data = stage == 0 ? new SampleSource(graph, samples, spec.microBatchSize, spec.seed) : null;
+    LinkCompression out = stage + 1 < k ? linkCompression(plan.links.get(stage)) : null;
+    LinkCompression in = stage > 0 ? linkCompression(plan.links.get(stage - 1)) : null;
+    StageTransport transport = new StageTransport() {
+      @Override public void send(int toStage, Frame f) throws IOException {
+        net.send(execOf[toStage], f);
+      }
+
+      @Override public Frame receive(int fromStage, byte type) throws IOException, InterruptedException {
+        return net.receive(execOf[fromStage], type);
+      }
+
+      @Override public long bytesSent(int toStage) {
+        return net.bytesSent(execOf[toStage]);
+      }
+
+      @Override public void flush() throws IOException, InterruptedException {
+        net.flush();
+      }
+
+      @Override public void close() { }
+    };
+    StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in);
+    long probeNext = stage + 1 < k ? net.bytesSent(execOf[stage + 1]) : 0;
+    long probePrev = stage > 0 ? net.bytesSent(execOf[stage - 1]) : 0;
+    ArrayNode losses = result.putArray("losses");
+    ArrayNode elapsed = result.putArray("elapsed");
+    long start = System.nanoTime();
+    int samplesPerStep = spec.microBatches * spec.microBatchSize;
+    for (int step = resume + 1; step < spec.steps; step++) {
+      if (step == spec.failAtStep && stage == spec.failStage && ctx.stageAttemptNumber() == 0) {
+        throw new IllegalStateException("dagtrain test failure injected at step " + step + " in stage " + stage);
+      }
+      long s0 = System.nanoTime();
+      double loss = worker.runStep(step);
+      double secs = (System.nanoTime() - s0) / 1e9;
+      losses.add(loss);
+      elapsed.add((System.nanoTime() - start) / 1e9);
+      LOG.info("dagtrain stage {} step {}{} {} samples/s, bytes to next {} to previous {}", stage, step,
+          Double.isNaN(loss) ? "" : String.format(" loss %.5f", loss), String.format("%.1f", samplesPerStep / secs),
+          stage + 1 < k ? net.bytesSent(execOf[stage + 1]) - probeNext : 0,
+          stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0);
+      if (ckpt != null && (step + 1) % spec.checkpointEvery == 0) {
+        ckpt.write(step, stage, runner, opt);
+      }
+    }
+    result.put("seconds", (System.nanoTime() - start) / 1e9);
+    result.put("compute_seconds", worker.computeSeconds);
+    net.flush();
+    result.put("bytes_next", stage + 1 < k ? net.bytesSent(execOf[stage + 1]) - probeNext : 0);
+    result.put("bytes_previous", stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0);
+    result.put("kept_next", worker.forwardCodec.keptFraction());
+    result.put("kept_previous", worker.backwardCodec.keptFraction());
+  }
+
+  private LinkCompression linkCompression(Plan.LinkPlan l) {
+    if (spec.compression.equals("adatopk")) {
+      return LinkCompression.adaptive(l.activationFraction(), spec.errorFeedback);
+    }
+    return LinkCompression.fixed(spec.compression, spec.errorFeedback);
+  }
+
+  private Configuration hadoopConf() {
+    Configuration c = new Configuration();
+    for (Map.Entry<String, String> e : spec.hadoopConf.entrySet()) {
+      c.set(e.getKey(), e.getValue());
+    }
+    return c;
+  }
+
+  static List<Sample> drain(scala.collection.Iterator<Sample> it) {
+    List<Sample> out = new ArrayList<>();
+    while (it.hasNext()) {
+      out.add(it.next());
+    }
+    out.sort(java.util.Comparator.comparingLong(x -> x.index));
+    return out;
+  }
+}

@@ -1,0 +1,120 @@
+package org.sparkfusion.dagtrain;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * What a training run measured: loss per step, seconds, throughput, bytes and kept fraction per directed
+ * link, and the plan it ran. {@link #toJson()} gives the {@code dagtrain --json} format.
+ */
+public final class TrainingReport {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Traffic on one directed link between stages (activations forward, gradients backward). */
+  public record Link(String from, String to, long bytes, double keptFraction) { }
+
+  final String model;
+  final int stages;
+  final String compression;
+  final List<Double> losses;
+  final List<Double> elapsed;
+  final int startStep;
+  final double seconds;
+  final double throughput;
+  final List<Link> links;
+  final String planJson;
+
+  TrainingReport(String model, int stages, String compression, List<Double> losses, List<Double> elapsed, int startStep,
+      double seconds, double throughput, List<Link> links, String planJson) {
+    this.model = model;
+    this.stages = stages;
+    this.compression = compression;
+    this.losses = List.copyOf(losses);
+    this.elapsed = List.copyOf(elapsed);
+    this.startStep = startStep;
+    this.seconds = seconds;
+    this.throughput = throughput;
+    this.links = List.copyOf(links);
+    this.planJson = planJson;
+  }
+
+  /** Mean loss of each step run, in order (starting at {@link #startStep()}). */
+  public List<Double> losses() {
+    return losses;
+  }
+
+  /** Seconds since training started at the end of each step. */
+  public List<Double> elapsedSeconds() {
+    return elapsed;
+  }
+
+  /** First step this run trained (greater than 0 when it resumed from a checkpoint). */
+  public int startStep() {
+    return startStep;
+  }
+
+  /** Wall-clock seconds of the training loop. */
+  public double seconds() {
+    return seconds;
+  }
+
+  /** Training samples per second. */
+  public double throughput() {
+    return throughput;
+  }
+
+  public List<Link> links() {
+    return links;
+  }
+
+  /** Number of pipeline stages the plan used. */
+  public int stages() {
+    return stages;
+  }
+
+  /** The plan as JSON. */
+  public String planJson() {
+    return planJson;
+  }
+
+  public double finalLoss() {
+    return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);
+  }
+
+  /** {"model", "stages", "compression", "loss", "seconds", "throughput", "links", "plan", plus "elapsed", "start_step"}. */
+  public String toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("model", model);
+    root.put("stages", stages);
+    root.put("compression", compression);
+    ArrayNode loss = root.putArray("loss");
+    losses.forEach(loss::add);
+    root.put("seconds", seconds);
+    root.put("throughput", throughput);
+    ArrayNode ls = root.putArray("links");
+    for (Link l : links) {
+      ls.addObject().put("from", l.from()).put("to", l.to()).put("bytes", l.bytes()).put("kept_fraction", l.keptFraction());
+    }
+    try {
+      root.set("plan", planJson == null || planJson.isEmpty() ? JSON.createObjectNode() : JSON.readTree(planJson));
+    } catch (Exception e) {
+      root.put("plan", planJson);
+    }
+    ArrayNode el = root.putArray("elapsed");
+    elapsed.forEach(el::add);
+    root.put("start_step", startStep);
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return String.format("TrainingReport(%s, %d stage(s), %s, %d steps from %d, final loss %.4f, %.1f s, %.1f samples/s)",
+        model, stages, compression, losses.size(), startStep, finalLoss(), seconds, throughput);
+  }
+}

@@ -1,0 +1,37 @@
+package org.sparkfusion.dagtrain;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Everything a training task needs, resolved on the driver and shipped with the task. */
+final class TrainingSpec implements Serializable {
+  private static final long serialVersionUID = 1L;
+  String graphJson;
+  int steps;
+  int microBatches;
+  int microBatchSize;
+  String optimizer;
+  double learningRate;
+  long seed;
+  String compression;
+  String planner;
+  int tasks;
+  int minStages;
+  double minFraction;
+  boolean errorFeedback;
+  String checkpointDir;
+  int checkpointEvery;
+  long peerTimeoutMillis;
+  String linkRates;
+  int maxMessageMb;
+  int probeKb;
+  long memoryBudgetMb;
+  int failAtStep;
+  int failStage;
+  Map<String, String> hadoopConf = new HashMap<>();
+
+  TrainOptions options() {
+    return new TrainOptions(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, 1);
+  }
+}

@@ -1,0 +1,64 @@
+package org.sparkfusion.dagtrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.sparkfusion.common.test.LocalClusterSpark;
+import org.sparkfusion.common.test.TestDirs;
+
+/** Two executor JVMs, one barrier task each, exchanging tensors over Netty. */
+@ExtendWith(LocalClusterSpark.class)
+class ClusterTrainingTest {
+  private static final int STEPS = 24;
+
+  private static DagTrainer trainer(Graph g) {
+    return new DagTrainer(g).name("synthetic").stages(2).planner("even").steps(STEPS).microBatches(3)
+        .microBatchSize(8).optimizer("adam").learningRate(0.01).seed(11);
+  }
+
+  private static double mean(List<Double> l) {
+    return l.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+  }
+
+  @Test void twoExecutorPipelineLossFalls(SparkSession spark) {
+    Graph g = Synthetic.model(10, 4, 16);
+    Dataset<Row> data = TestData.synthetic(spark, g, 512, 5);
+    TrainingReport r = trainer(g).fit(data);
+    assertThat(r.stages()).isEqualTo(2);
+    assertThat(r.losses()).hasSize(STEPS);
+    assertThat(mean(r.losses().subList(STEPS - 5, STEPS))).isLessThan(0.8 * mean(r.losses().subList(0, 5)));
+    assertThat(r.links()).hasSize(2);
+    assertThat(r.links().get(0).bytes()).isGreaterThan(0);
+  }
+
+  @Test void failedStageTaskResumesFromTheLastCheckpointAndMatchesAnUninterruptedRun(SparkSession spark) {
+    Graph g = Synthetic.model(10, 4, 16);
+    Dataset<Row> data = TestData.synthetic(spark, g, 512, 5);
+    TrainingReport reference = trainer(g).fit(data);
+    String dir = TestDirs.newDir("dagtrain-ckpt").toUri().toString();
+    spark.conf().set(DagTrainConfig.CHECKPOINT_DIR.key(), dir);
+    spark.conf().set(DagTrainConfig.CHECKPOINT_EVERY.key(), "3");
+    spark.conf().set(DagTrainConfig.FAIL_AT_STEP.key(), "7");
+    spark.conf().set(DagTrainConfig.FAIL_STAGE.key(), "1");
+    TrainingReport resumed;
+    try {
+      resumed = trainer(g).fit(data);
+    } finally {
+      spark.conf().unset(DagTrainConfig.CHECKPOINT_DIR.key());
+      spark.conf().unset(DagTrainConfig.CHECKPOINT_EVERY.key());
+      spark.conf().unset(DagTrainConfig.FAIL_AT_STEP.key());
+      spark.conf().unset(DagTrainConfig.FAIL_STAGE.key());
+    }
+    assertThat(resumed.startStep()).isEqualTo(6);
+    assertThat(resumed.losses()).hasSize(STEPS - 6);
+    for (int s = 6; s < STEPS; s++) {
+      assertThat(resumed.losses().get(s - 6)).isCloseTo(reference.losses().get(s),
+          org.assertj.core.data.Offset.offset(1e-9));
+    }
+  }
+}
