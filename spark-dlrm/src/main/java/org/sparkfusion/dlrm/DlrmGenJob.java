@@ -35,6 +35,14 @@ public final class DlrmGenJob {
     }
   }
 
+  /**
+   * Runs the generator with the same flags as the command line inside an existing session, which stays
+   * running (for notebooks and spark-shell): e.g. {@code generate(spark, "--output", dir, "--rows", "2000")}.
+   */
+  public static void generate(SparkSession spark, String... args) {
+    run(spark, args);
+  }
+
   /** Runs the job in an existing session (which it leaves running). */
   static void run(SparkSession spark, String[] argv) {
     JobArgs a = new JobArgs("dlrm-gen", argv, Set.of("--output", "--rows", "--format", "--max-table-rows", "--dim",

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# DLRM inference benchmark, one command: Spark Fusion's CPU path vs PyTorch (Debian python3-torch) on this
+# machine, same inputs and thread count, side by side in one run. Writes docs/benchmarks/dlrm.md and
+# docs/benchmarks/img/dlrm-*.png.
+#
+#   dev/bench-dlrm.sh                 # THREADS=2 by default; SPARKFUSION_SKIP_BUILD=1 skips the Maven build
+#
+# Needs: JDK 17, Maven, /usr/bin/python3 with python3-torch + python3-numpy, and libopenblas0-pthread so that
+# PyTorch's BLAS is OpenBLAS (the reference BLAS is ~20x slower at matrix products).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+THREADS="${THREADS:-2}"
+WORK="${BENCH_DIR:-$ROOT/spark-dlrm/target/bench}"
+PY=/usr/bin/python3
+
+"$PY" -c 'import torch, numpy' 2>/dev/null || { echo "needs Debian python3-torch and python3-numpy: apt-get install -y python3-torch python3-numpy libopenblas0-pthread" >&2; exit 1; }
+case "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)" in
+  *openblas*) ;;
+  *) echo "warning: libblas.so.3 is not OpenBLAS; install libopenblas0-pthread for a fair PyTorch baseline" >&2 ;;
+esac
+
+cd "$ROOT"
+if [[ "${SPARKFUSION_SKIP_BUILD:-0}" != 1 ]]; then
+  mvn -B -q -pl spark-dlrm -am install -DskipTests
+fi
+mvn -B -q -pl spark-dlrm dependency:build-classpath -Dmdep.includeScope=compile -Dmdep.outputFile="$WORK.cp" >/dev/null
+CP="$ROOT/spark-dlrm/target/classes:$(cat "$WORK.cp")"
+JAVA=(java -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true
+  -Dlog4j2.configurationFile="$ROOT/bin/log4j2-cli.properties" -Xmx6g -cp "$CP")
+
+mkdir -p "$WORK"
+echo "== prepare inputs in $WORK"
+"${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench prepare "$WORK"
+echo "== PyTorch ($THREADS threads)"
+OMP_NUM_THREADS="$THREADS" "$PY" "$ROOT/spark-dlrm/src/test/python/bench_torch.py" "$WORK" "$THREADS"
+echo "== Spark Fusion ($THREADS threads) and report"
+"${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench report "$WORK" "$ROOT/docs/benchmarks/dlrm.md" "$ROOT/docs/benchmarks/img" "$THREADS"
