@@ -129,13 +129,13 @@ public final class DagTrainJob {
     TrainingReport report;
     SparkSession spark = null;
     try {
-      spark = SparkSession.builder().config(conf).getOrCreate();
-      SparkFusionKryoRegistrator.requireRegisteredIfKryo(spark.sparkContext().getConf());
       if (stages == 1) {
-        spark.sparkContext().setJobDescription("dagtrain " + model + ": single-process reference");
-        TrainingSpec spec = trainer.spec(spark, 1);
+        // The reference: one process, no Spark needed (settings from --conf / defaults).
+        TrainingSpec spec = trainer.spec(conf, 1);
         report = trainer.fitInProcess(samples, spec);
       } else {
+        spark = SparkSession.builder().config(conf).getOrCreate();
+        SparkFusionKryoRegistrator.requireRegisteredIfKryo(spark.sparkContext().getConf());
         report = trainer.fit(toDataFrame(spark, graph, samples));
       }
     } finally {

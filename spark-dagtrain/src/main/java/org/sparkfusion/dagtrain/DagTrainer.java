@@ -10,7 +10,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -120,7 +119,23 @@ public final class DagTrainer {
   }
 
   TrainingSpec spec(SparkSession spark, int tasks) {
-    RuntimeConfig c = spark.conf();
+    TrainingSpec s = spec(spark.conf().getAll(), tasks);
+    for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
+      s.hadoopConf.put(e.getKey(), e.getValue());
+    }
+    return s;
+  }
+
+  TrainingSpec spec(org.apache.spark.SparkConf conf, int tasks) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (scala.Tuple2<String, String> t : conf.getAll()) {
+      m.put(t._1(), t._2());
+    }
+    return spec(scala.jdk.javaapi.CollectionConverters.asScala(m).toMap(scala.$less$colon$less$.MODULE$.refl()), tasks);
+  }
+
+  TrainingSpec spec(scala.collection.immutable.Map<String, String> all, int tasks) {
+    Map<String, String> c = scala.jdk.javaapi.CollectionConverters.asJava(all);
     TrainingSpec s = new TrainingSpec();
     s.graphJson = graph.toJson();
     s.steps = steps;
@@ -146,9 +161,6 @@ public final class DagTrainer {
     s.failStage = DagTrainConfig.FAIL_STAGE.get(c);
     LinkRates.parse(s.linkRates, tasks);
     s.options();
-    for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
-      s.hadoopConf.put(e.getKey(), e.getValue());
-    }
     return s;
   }
 
