@@ -47,21 +47,26 @@ final class PartitionStudy {
     Router router = new Router(placement);
     CostModel model = new CostModel(tasklets, HardwareFigures.DPUS_PER_RANK);
     List<Batch> eval = trace.batches.subList(profileBatches, trace.batches.size());
-    // Warm-up pass on a copy of the placement (round-robin state stays untouched), so the measured host time
-    // is compiled code, not the JIT's first passes.
-    Router warm = new Router(placement);
-    for (int i = 0; i < 3; i++) {
-      for (Batch b : eval) {
-        warm.route(b);
+    // Host routing time: two warm-up passes (JIT), then the fastest of three timed passes per batch, since this
+    // machine is shared and the minimum is the least disturbed measurement. Routing state (round-robin over
+    // cache copies) lives in the router, so the warm-up routers do not change what the reported one does.
+    double[] hostSeconds = new double[eval.size()];
+    java.util.Arrays.fill(hostSeconds, Double.MAX_VALUE);
+    for (int pass = 0; pass < 5; pass++) {
+      Router r = new Router(placement);
+      for (int i = 0; i < eval.size(); i++) {
+        long t0 = System.nanoTime();
+        r.route(eval.get(i));
+        if (pass >= 2) {
+          hostSeconds[i] = Math.min(hostSeconds[i], (System.nanoTime() - t0) / 1e9);
+        }
       }
     }
-    for (Batch b : eval) {
-      long t0 = System.nanoTime();
-      DpuBatch routed = router.route(b);
-      double routeSeconds = (System.nanoTime() - t0) / 1e9;
+    for (int i = 0; i < eval.size(); i++) {
+      DpuBatch routed = router.route(eval.get(i));
       KernelCounts k = KernelCounts.of(routed, placement.rowWords);
       long[] bytes = CostModel.transferBytes(routed, placement.rowWords);
-      report.add(routed, k, model.batch(k, bytes[0], bytes[1], routeSeconds));
+      report.add(routed, k, model.batch(k, bytes[0], bytes[1], hostSeconds[i]));
     }
     return report;
   }

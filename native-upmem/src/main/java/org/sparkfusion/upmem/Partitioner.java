@@ -101,6 +101,18 @@ final class Partitioner {
   private void tiles(Placement p, int g, int first, int count) {
     long total = shapes.totalRows();
     long chunk = (total + count - 1) / count;
+    if (p.tableBase == null) {
+      p.tableBase = new long[shapes.numTables()];
+      p.tileFirstDpu = new int[p.groups()];
+      p.tileChunk = new long[p.groups()];
+      long base = 0;
+      for (int t = 0; t < shapes.numTables(); t++) {
+        p.tableBase[t] = base;
+        base += shapes.rows[t];
+      }
+    }
+    p.tileFirstDpu[g] = first;
+    p.tileChunk[g] = chunk;
     long global = 0;
     for (int t = 0; t < shapes.numTables(); t++) {
       int[] dpu = p.dpuOf[t][g];

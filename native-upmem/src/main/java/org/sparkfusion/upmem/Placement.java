@@ -56,6 +56,11 @@ final class Placement {
     }
   }
 
+  /** Tiles (uniform, column): row r of table t in group g is global row tableBase[t] + r of tile chunks. */
+  long[] tableBase;
+  int[] tileFirstDpu;
+  long[] tileChunk;
+
   /** Routing view of the cache maps (built by {@link #freeze}): row → partner, pair's smaller row / hot row → entry. */
   IntIntMap[] partnerOf;
   IntIntMap[] pairEntryOf;

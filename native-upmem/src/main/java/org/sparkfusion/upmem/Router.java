@@ -10,11 +10,29 @@ final class Router {
   private final int[] stamp;
   private final int[] touched;
   private int clock;
+  /** [table][group][row] → (dpu << 32 | local), one memory access per lookup; null for tiles (arithmetic). */
+  private final long[][][] packed;
 
   Router(Placement placement) {
     this.p = placement.entries == null ? placement.freeze() : placement;
     this.stamp = new int[placement.nrDpus];
     this.touched = new int[placement.nrDpus];
+    if (placement.tableBase != null) {
+      packed = null;
+    } else {
+      packed = new long[placement.shapes.numTables()][placement.groups()][];
+      for (int t = 0; t < packed.length; t++) {
+        for (int g = 0; g < placement.groups(); g++) {
+          int[] d = placement.dpuOf[t][g];
+          int[] l = placement.localOf[t][g];
+          long[] pk = new long[d.length];
+          for (int r = 0; r < d.length; r++) {
+            pk[r] = ((long) d[r] << 32) | (l[r] & 0xffffffffL);
+          }
+          packed[t][g] = pk;
+        }
+      }
+    }
   }
 
   DpuBatch route(Batch batch) {
@@ -67,16 +85,23 @@ final class Router {
             if (r < 0) {
               continue;
             }
-            int d = p.dpuOf[t][g][r];
+            int d;
             int local;
+            if (packed == null) {
+              long global = p.tableBase[t] + r;
+              d = p.tileFirstDpu[g] + (int) (global / p.tileChunk[g]);
+              local = (int) (global % p.tileChunk[g]);
+            } else {
+              long slot = packed[t][g][r];
+              d = (int) (slot >> 32);
+              local = (int) slot;
+            }
             if (d < 0) {
               CacheEntry entry = p.entries[hotEntry.get(r, -1)];
               int c = entry.nextCopy();
               d = entry.dpus[c];
               local = entry.locals[c];
               out.cacheServed[d]++;
-            } else {
-              local = p.localOf[t][g][r];
             }
             nt = emit(out, d, local, now, nt, base);
           }
