@@ -14,6 +14,9 @@ import org.sparkfusion.dlrm.embedding.EmbeddingTables;
  */
 public final class UpmemEmuBackendProvider implements EmbeddingBackendProvider {
 
+  /** Ranks of the emulated system: the largest published UPMEM machine (2,560 DPUs). */
+  static final int MAX_RANKS = 40;
+
   @Override
   public String name() {
     return "upmem-emu";
@@ -35,8 +38,12 @@ public final class UpmemEmuBackendProvider implements EmbeddingBackendProvider {
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
-    if (ranks(conf, resourceAddresses) == 0) {
+    int ranks = ranks(conf, resourceAddresses);
+    if (ranks == 0) {
       return "no upmem resource addresses and " + UpmemConfig.EMULATED_RANKS.key() + "=0";
+    }
+    if (ranks > MAX_RANKS) {
+      return ranks + " ranks requested but the emulated system has " + MAX_RANKS + " (2,560 DPUs)";
     }
     return null;
   }
