@@ -36,7 +36,8 @@ import org.sparkfusion.common.io.HadoopIO;
  * {@code denseCol} (array of numbers) and {@code sparseCol} (array of arrays of integer ids, one per table).
  * Rows are scored in batches of {@code batchSize} per task, embeddings pooled for the whole batch in one backend
  * call and the MLPs run as matrix products over the batch. Each executor loads the model once; a null input
- * gives a null output.
+ * gives a null output. Params that are not set fall back to the session's {@code spark.sparkfusion.dlrm.*}
+ * configuration ({@link DlrmConf}), then to their defaults.
  *
  * <p>{@link #write()} copies the model file into the saved stage, so a saved {@code DlrmModel} (alone or in a
  * {@code PipelineModel}) is self-contained on any Hadoop path; {@link #read()} / {@link #load(String)} restore it.
@@ -178,13 +179,17 @@ public final class DlrmModel extends Transformer implements MLWritable {
     return $(modelPath);
   }
 
-  ModelOptions options() {
+  /** Stage params win; params left unset fall back to the session's spark.sparkfusion.dlrm.* keys. */
+  ModelOptions options(org.apache.spark.sql.RuntimeConfig conf) {
     if (!isDefined(modelPath)) {
       throw new IllegalArgumentException("DlrmModel: modelPath is not set");
     }
-    String backend = $(embeddingBackend);
-    return new ModelOptions($(modelPath), $(interaction), (Boolean) $(selfInteraction), "hash".equals($(outOfRangeIds)),
-        backend.isEmpty() ? null : backend);
+    String backend = isSet(embeddingBackend) ? $(embeddingBackend) : DlrmConf.EMBEDDING_BACKEND.get(conf);
+    return new ModelOptions($(modelPath),
+        isSet(interaction) ? $(interaction) : DlrmConf.INTERACTION.get(conf),
+        isSet(selfInteraction) ? (Boolean) $(selfInteraction) : DlrmConf.SELF_INTERACTION.get(conf),
+        "hash".equals(isSet(outOfRangeIds) ? $(outOfRangeIds) : DlrmConf.OUT_OF_RANGE_IDS.get(conf)),
+        backend == null || backend.isEmpty() ? null : backend);
   }
 
   @Override
@@ -216,8 +221,10 @@ public final class DlrmModel extends Transformer implements MLWritable {
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType in = dataset.schema();
     StructType out = transformSchema(in);
-    ScorePartition fn = new ScorePartition(options(), in.fieldIndex($(denseCol)), in.fieldIndex($(sparseCol)),
-        (Integer) $(batchSize), $(denseCol), $(sparseCol));
+    org.apache.spark.sql.RuntimeConfig conf = dataset.sparkSession().conf();
+    int rowsPerBatch = isSet(batchSize) ? (Integer) $(batchSize) : DlrmConf.BATCH_SIZE.get(conf);
+    ScorePartition fn = new ScorePartition(options(conf), in.fieldIndex($(denseCol)), in.fieldIndex($(sparseCol)),
+        rowsPerBatch, $(denseCol), $(sparseCol));
     return dataset.toDF().mapPartitions(fn, Encoders.row(out));
   }
 

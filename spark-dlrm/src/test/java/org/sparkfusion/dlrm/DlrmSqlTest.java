@@ -123,4 +123,13 @@ class DlrmSqlTest {
     assertThatThrownBy(() -> new DlrmModel().setModelPath(MODEL).transform(in))
         .hasMessageContaining("column sparse has type array<int>, expected array<array<int>>");
   }
+
+  @Test
+  void transformerFallsBackToSessionConfigurationForUnsetParams(SparkSession spark) {
+    spark.conf().set(DlrmConf.OUT_OF_RANGE_IDS.key(), "hash");
+    Dataset<Row> in = spark.sql("SELECT array(1.0F, 2.0F, 3.0F, 4.0F) AS dense, array(array(11), array(9), array()) AS sparse");
+    assertThat(new DlrmModel().setModelPath(MODEL).transform(in).first().getDouble(2)).isBetween(0.0, 1.0);
+    assertThatThrownBy(() -> new DlrmModel().setModelPath(MODEL).setOutOfRangeIds("error").transform(in).collect())
+        .hasStackTraceContaining("id 11 is out of range");
+  }
 }

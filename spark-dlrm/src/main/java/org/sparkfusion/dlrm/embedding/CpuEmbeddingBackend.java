@@ -2,6 +2,8 @@ package org.sparkfusion.dlrm.embedding;
 
 /** The reference backend: fp32 sum pooling straight from the model's tables on the JVM heap. */
 final class CpuEmbeddingBackend implements EmbeddingBackend {
+  static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+      && !Boolean.getBoolean("sparkfusion.dlrm.scalarPooling");
   private final EmbeddingTables tables;
   private final float[][] weights;
   private final int dim;
@@ -22,6 +24,19 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
 
   @Override
   public void pool(int numBags, int[][] indices, int[][] offsets, float[] out) {
+    int numTables = weights.length;
+    int d = dim;
+    int stride = numTables * d;
+    if (VECTOR_API) {
+      for (int t = 0; t < numTables; t++) {
+        VectorPooling.pool(weights[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
+      }
+      return;
+    }
+    scalarPool(numBags, indices, offsets, out);
+  }
+
+  void scalarPool(int numBags, int[][] indices, int[][] offsets, float[] out) {
     int numTables = weights.length;
     int d = dim;
     int stride = numTables * d;

@@ -86,4 +86,34 @@ class EmbeddingBackendsTest {
     }
     assertThat(anyDifferent).as("int8 really quantizes").isTrue();
   }
+
+  @Test
+  void vectorPoolingIsBitIdenticalToTheScalarLoopForEveryDim() {
+    assertThat(CpuEmbeddingBackend.VECTOR_API).as("test JVM runs with jdk.incubator.vector").isTrue();
+    for (int dim : new int[] {1, 3, 8, 16, 20, 64, 72}) {
+      EmbeddingTables t = tables(dim, dim, 50, 9);
+      CpuEmbeddingBackend cpu = new CpuEmbeddingBackend(t);
+      Random r = new Random(dim);
+      int bags = 5;
+      int[][] idx = new int[2][];
+      int[][] off = new int[2][bags + 1];
+      for (int tb = 0; tb < 2; tb++) {
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        for (int b = 0; b < bags; b++) {
+          int k = b == 2 ? 0 : 1 + r.nextInt(6);
+          for (int j = 0; j < k; j++) {
+            ids.add(r.nextInt((int) t.rows(tb)));
+          }
+          off[tb][b + 1] = ids.size();
+        }
+        idx[tb] = ids.stream().mapToInt(Integer::intValue).toArray();
+      }
+      float[] vec = new float[bags * 2 * dim];
+      float[] scalar = new float[bags * 2 * dim];
+      java.util.Arrays.fill(vec, 7f);
+      cpu.pool(bags, idx, off, vec);
+      cpu.scalarPool(bags, idx, off, scalar);
+      assertThat(vec).as("dim %d", dim).containsExactly(scalar);
+    }
+  }
 }
