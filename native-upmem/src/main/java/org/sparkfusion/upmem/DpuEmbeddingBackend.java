@@ -57,7 +57,8 @@ final class DpuEmbeddingBackend implements EmbeddingBackend {
         profile = new AccessProfile(shapes);
       }
       load(partitioner.place(first, null));
-      LOG.info("{}: {} on {} DPUs in {} ranks, fixed-point scale {}, strategy {} ({})", name, shapes, nrDpus, nat.nrRanks(ctx), fixedPoint.scale, strategy.id,
+      LOG.info("{}: {} on {} DPUs in {} ranks, fixed-point scale {}, strategy {} ({})", name, shapes, nrDpus,
+          nat.nrRanks(ctx), fixedPoint.scale, strategy.id,
           profile == null ? "no profiling" : "after " + profileBatches + " profiled batches");
     } catch (RuntimeException e) {
       nat.close(ctx);

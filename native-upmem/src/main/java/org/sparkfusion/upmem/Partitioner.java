@@ -17,6 +17,8 @@ import java.util.Set;
 final class Partitioner {
   /** Hot candidates per table considered for pair sums. */
   static final int PAIR_CANDIDATES = 256;
+  /** Items heavier than fair share / this are replicated, in pieces of at most that load. */
+  static final double PIECES_PER_FAIR_SHARE = 4;
 
   private final TableShapes shapes;
   private final int nrDpus;
@@ -247,7 +249,7 @@ final class Partitioner {
     }
     // 3. Items heavier than half a DPU's fair share are replicated into the cache region of several DPUs.
     double fair = total / nrDpus;
-    double piece = Math.max(fair / 2, 1e-9);
+    double piece = Math.max(fair / PIECES_PER_FAIR_SHARE, 1e-9);
     List<double[]> items = new ArrayList<>(); // {load, table, rowA, rowB}
     for (int t = 0; t < shapes.numTables(); t++) {
       for (Map.Entry<Long, CacheEntry> e : p.pairs[t].entrySet()) {

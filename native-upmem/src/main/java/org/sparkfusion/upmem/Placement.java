@@ -67,6 +67,27 @@ final class Placement {
   IntIntMap[] hotEntryOf;
   CacheEntry[] entries;
 
+  private long[][][] packed;
+
+  /** [table][group][row] → (dpu << 32 | local): one memory access per routed lookup; built once, shared. */
+  synchronized long[][][] packedSlots() {
+    if (packed == null) {
+      packed = new long[shapes.numTables()][groups()][];
+      for (int t = 0; t < packed.length; t++) {
+        for (int g = 0; g < groups(); g++) {
+          int[] d = dpuOf[t][g];
+          int[] l = localOf[t][g];
+          long[] pk = new long[d.length];
+          for (int r = 0; r < d.length; r++) {
+            pk[r] = ((long) d[r] << 32) | (l[r] & 0xffffffffL);
+          }
+          packed[t][g] = pk;
+        }
+      }
+    }
+    return packed;
+  }
+
   /** Builds the routing view once the cache maps are final. */
   Placement freeze() {
     int t = shapes.numTables();

@@ -17,22 +17,7 @@ final class Router {
     this.p = placement.entries == null ? placement.freeze() : placement;
     this.stamp = new int[placement.nrDpus];
     this.touched = new int[placement.nrDpus];
-    if (placement.tableBase != null) {
-      packed = null;
-    } else {
-      packed = new long[placement.shapes.numTables()][placement.groups()][];
-      for (int t = 0; t < packed.length; t++) {
-        for (int g = 0; g < placement.groups(); g++) {
-          int[] d = placement.dpuOf[t][g];
-          int[] l = placement.localOf[t][g];
-          long[] pk = new long[d.length];
-          for (int r = 0; r < d.length; r++) {
-            pk[r] = ((long) d[r] << 32) | (l[r] & 0xffffffffL);
-          }
-          packed[t][g] = pk;
-        }
-      }
-    }
+    this.packed = placement.tableBase != null ? null : placement.packedSlots();
   }
 
   DpuBatch route(Batch batch) {
