@@ -64,7 +64,8 @@ class StandaloneClusterTest {
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("SPARKFUSION_SKIP_BUILD", "1");
-    pb.environment().put("SPARKFUSION_CLUSTER_DIR", clusterDir.toString());
+    // The launcher owns (and empties) its cluster folder; our logs stay beside it.
+    pb.environment().put("SPARKFUSION_CLUSTER_DIR", clusterDir.resolve("cluster").toString());
     pb.environment().put("SPARKFUSION_MASTER_PORT", Integer.toString(port));
     pb.environment().put("SPARKFUSION_DRIVER_MEMORY", "1g");
     pb.environment().remove("SPARK_HOME");

