@@ -47,7 +47,11 @@ final class CostModel {
       liveInts[b] = l[1] * microBatchSize;
     }
     memoryBudget = cluster.memory.clone();
+    firstCut = Partition.firstCut(graph);
   }
+
+  /** Smallest allowed stage boundary: all graph inputs belong to the first stage, which reads the data. */
+  final int firstCut;
 
   double stageSeconds(int from, int to, int executor) {
     return prefix[executor][to] - prefix[executor][from];

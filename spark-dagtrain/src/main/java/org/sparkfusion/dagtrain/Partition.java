@@ -39,15 +39,33 @@ final class Partition {
     return new long[] {floats, ints};
   }
 
-  /** Boundaries splitting the nodes into {@code stages} pieces with about equal node counts (the "even" baseline). */
+  /** Number of leading input nodes: every input must be in the first stage (it reads the data). */
+  static int firstCut(Graph g) {
+    int k = 0;
+    while (k < g.size() && g.nodes().get(k).isInput()) {
+      k++;
+    }
+    for (int i = k; i < g.size(); i++) {
+      if (g.nodes().get(i).isInput()) {
+        throw new IllegalStateException("input '" + g.nodes().get(i).name() + "' is not at the start of the topological order");
+      }
+    }
+    return k;
+  }
+
+  /**
+   * Boundaries splitting the nodes after the inputs into {@code stages} pieces with about equal node counts (the
+   * "even" baseline); the inputs join the first piece.
+   */
   static int[] even(Graph g, int stages) {
     int n = g.size();
-    if (stages < 1 || stages > n) {
-      throw new IllegalArgumentException("cannot split " + n + " nodes into " + stages + " stages");
+    int first = firstCut(g);
+    if (stages < 1 || stages > n - first) {
+      throw new IllegalArgumentException("cannot split " + (n - first) + " non-input nodes into " + stages + " stages");
     }
     int[] b = new int[stages + 1];
-    for (int s = 0; s <= stages; s++) {
-      b[s] = (int) Math.round((double) s * n / stages);
+    for (int s = 1; s <= stages; s++) {
+      b[s] = first + (int) Math.round((double) s * (n - first) / stages);
     }
     return b;
   }
@@ -60,6 +78,10 @@ final class Partition {
       if (boundaries[i] <= boundaries[i - 1]) {
         throw new IllegalArgumentException("stage boundaries must increase: " + Arrays.toString(boundaries));
       }
+    }
+    if (boundaries.length > 2 && boundaries[1] < firstCut(g)) {
+      throw new IllegalArgumentException("stage boundaries " + Arrays.toString(boundaries) + " put graph input '"
+          + g.nodes().get(boundaries[1]).name() + "' outside the first stage, which reads the data");
     }
   }
 }

@@ -122,7 +122,7 @@ final class Planner {
           dp[b][e][1] = t;
           prevB[b][e][1] = -1;
         }
-        for (int a = 1; a < b; a++) {
+        for (int a = Math.max(1, m.firstCut); a < b; a++) {
           double ts = m.stageSeconds(a, b, order[e]);
           if (ts > cap || !m.fits(a, b, order[e])) {
             continue;

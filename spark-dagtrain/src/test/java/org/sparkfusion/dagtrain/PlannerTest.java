@@ -55,6 +55,9 @@ class PlannerTest {
           }
         }
         bounds[k] = n;
+        if (k > 1 && bounds[1] < m.firstCut) {
+          continue;
+        }
         for (int emask = 0; emask < (1 << p); emask++) {
           if (Integer.bitCount(emask) != k) {
             continue;
@@ -106,6 +109,17 @@ class PlannerTest {
     for (long seed = 20; seed <= 30; seed++) {
       checkAgainstBruteForce(seed, "topk:0.2", 2);
     }
+  }
+
+  @Test void inputsAlwaysStayInTheFirstStage() {
+    Graph g = Synthetic.model(6, 3, 32);
+    double[] t = new double[g.size()];
+    java.util.Arrays.fill(t, 1e-3);
+    t[0] = 0.5;
+    CostModel m = new CostModel(g, ClusterProfile.uniform(3, 1e10, 1e-6, 1L << 40), t, 4, 8, "none", 0.1);
+    Plan p = Planner.opFence(m, 3, 3);
+    assertThat(p.boundaries()[1]).isGreaterThanOrEqualTo(2);
+    assertThat(Partition.even(g, 3)[1]).isGreaterThanOrEqualTo(2);
   }
 
   @Test void clustersSeparateSitesBySlowLinks() {
