@@ -46,8 +46,10 @@ public final class DirichletPartitioner {
     if (Arrays.asList(df.columns()).contains(clientCol)) {
       throw new IllegalArgumentException("client column '" + clientCol + "' already exists; drop it or pick another name");
     }
-    // A stable row order: zipWithIndex-like ids fixed by a local checkpoint of (id, label).
-    Dataset<Row> withId = df.withColumn(ROW_ID, monotonically_increasing_id()).localCheckpoint();
+    // Row ids: stable as long as the input is deterministic (a file scan, a local collection); persisted so that
+    // later stages normally reuse them, recomputed from lineage if an executor is lost.
+    Dataset<Row> withId = df.withColumn(ROW_ID, monotonically_increasing_id())
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     List<Row> idLabels = withId.select(col(ROW_ID), col(labelCol).cast(DataTypes.IntegerType)).orderBy(ROW_ID)
         .collectAsList();
     int n = idLabels.size();

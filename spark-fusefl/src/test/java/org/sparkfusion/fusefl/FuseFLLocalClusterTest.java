@@ -8,9 +8,11 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.sparkfusion.common.test.LocalClusterSpark;
+import org.sparkfusion.common.test.SparkConfs;
 
 /** End to end on two executor JVMs: client tasks, broadcasts of fused blocks, Kryo, retries. */
 @ExtendWith(LocalClusterSpark.class)
+@SparkConfs({"spark.network.timeout=600s", "spark.executor.heartbeatInterval=20s"})
 class FuseFLLocalClusterTest {
 
   private static Dataset<Row> skewedClients(SparkSession spark) {
