@@ -108,6 +108,7 @@ public final class UpmemBenchmark {
     md.append("| Zipf s | DPUs | strategy | max/mean | cache hit rate | modeled latency (us) | kernel | transfers |\n"
         + "|---|---|---|---|---|---|---|---|\n");
     Map<String, double[]> scaling = new LinkedHashMap<>();
+    StringBuilder summary = new StringBuilder();
     for (double s : new double[] {1.05, 1.2}) {
       for (Strategy st : new Strategy[] {Strategy.UNIFORM, Strategy.BALANCED, Strategy.CACHE_AWARE}) {
         double[] lat = new double[dpuCounts.length];
@@ -118,11 +119,27 @@ public final class UpmemBenchmark {
               dpuCounts[i], st.id, r.maxMeanLoad(), r.cacheHitRate(), r.modeledBatchLatencyUs(), r.kernelUsSum / n,
               r.transferUsSum / n));
           lat[i] = (r.kernelUsSum + r.transferUsSum) / n;
+          if (s == 1.2 && st != Strategy.UNIFORM) {
+            summary.append(String.format(Locale.ROOT, "%s %d DPUs: %.3f (%s); ", st.id, dpuCounts[i], r.maxMeanLoad(),
+                r.maxMeanLoad() <= 1.10 ? "meets 1.10" : "misses 1.10"));
+          } else if (s == 1.2) {
+            summary.append(String.format(Locale.ROOT, "uniform %d DPUs: %.1f; ", dpuCounts[i], r.maxMeanLoad()));
+          }
         }
         scaling.put(String.format(Locale.ROOT, "%s s=%.2f", st.id, s), lat);
       }
     }
     scalingPlot(dpuCounts, scaling, img.resolve("upmem-scaling.png").toFile());
+    double perDpu = (double) (batches - profile) * batchSize * pooling * shapes.numTables() * 1.0;
+    md.append(String.format(Locale.ROOT, "%n**Load target at s = 1.2 (max/mean <= 1.10):** %s%n%n", summary));
+    md.append(String.format(Locale.ROOT, "Why the target slips as DPUs grow: (1) *balanced* places every row once, and "
+        + "Criteo's 3-, 4- and 10-row tables have rows that alone receive several times a DPU's mean load once there "
+        + "are more than a few dozen DPUs, so balanced cannot go below that row's share; (2) for *cache-aware*, which "
+        + "replicates such rows, the evaluated traces hold about %,.0f lookups, i.e. about %,.0f per DPU at 256 DPUs "
+        + "and %,.0f at 2,560; random (Poisson-like) variation alone puts the busiest of N DPUs a few standard "
+        + "deviations above the mean (about +7%% at 256 and +25%% at 2,560 DPUs), on top of the placement's error "
+        + "from a 10-batch profile. Larger batches (more lookups per DPU per launch) shrink both.%n%n",
+        perDpu, perDpu / 256, perDpu / 2560));
     md.append("\n![modeled DPU-side latency vs DPUs](img/upmem-scaling.png)\n\n");
 
     // 3. modeled vs measured CPU on the same batches
