@@ -204,7 +204,8 @@ final class NettyTransport implements AutoCloseable {
         case Frame.PING -> ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.PONG, me, f.step(), 0, new byte[0]))));
         case Frame.PROBE -> ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.PROBE_ACK, me, f.step(), 0, new byte[0]))));
         case Frame.BYE -> saidBye.put(f.from(), true);
-        default -> inbox.deliver(f.from(), f);
+        // Keyed by the connection's task, not by the frame's sender field (stages number themselves by stage).
+        default -> inbox.deliver(peer >= 0 ? peer : f.from(), f);
       }
     }
 

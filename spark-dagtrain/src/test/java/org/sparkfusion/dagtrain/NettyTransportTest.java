@@ -36,6 +36,17 @@ class NettyTransportTest {
     }
   }
 
+  @Test void framesAreFiledUnderTheSendingTaskWhateverStageNumberTheyCarry() throws Exception {
+    NettyTransport[] t = pair(0);
+    try {
+      t[1].send(0, new Frame(Frame.ACTIVATIONS, 2, 0, 0, new byte[] {9}));
+      assertThat(t[0].receive(1, Frame.ACTIVATIONS).payload()).containsExactly((byte) 9);
+    } finally {
+      t[0].close();
+      t[1].close();
+    }
+  }
+
   @Test void rateLimitedLinkMeasuresNearItsRate() throws Exception {
     NettyTransport[] t = pair(2e6);
     try {
