@@ -23,11 +23,11 @@ if [[ -d "$FORTUNES" ]]; then
 fi
 
 run_dlrm() {
-  rm -rf "$OUT/dlrm-data" "$OUT/dlrm-scored"
-  "$SF" dlrm-gen --master 'local[2]' --output "$OUT/dlrm-data" --rows 20000 --format jsonl --max-table-rows 20000 --seed 1 &&
-  "$SF" dlrm-predict --master 'local[2]' --model "$OUT/dlrm-data/model" --input "$OUT/dlrm-data/rows" \
-    --format jsonl --output "$OUT/dlrm-scored" &&
-  cat "$OUT"/dlrm-scored/part-*.json > "$OUT/dlrm-rows.txt" &&
+  "$SF" dlrm-gen --master 'local[2]' --output "$OUT/dlrm" --rows 2000 --max-table-rows 2000 --format jsonl \
+    --overwrite --seed 1 &&
+  "$SF" dlrm-predict --master 'local[2]' --model "$OUT/dlrm/model" --input "$OUT/dlrm/data" --format jsonl \
+    --output "$OUT/dlrm/scored" --overwrite &&
+  cat "$OUT"/dlrm/scored/part-*.json > "$OUT/dlrm-rows.txt" &&
   grep -o '"ctr":[0-9.eE-]*' "$OUT/dlrm-rows.txt" | cut -d: -f2 | sort -g | sed -n '1p;$p' | paste -sd' ' - \
     | awk '{printf "[%.4f, %.4f]", $1, $2}' > "$OUT/dlrm-range.txt"
 }
