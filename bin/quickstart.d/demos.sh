@@ -33,5 +33,5 @@ run_dlrm() {
 }
 run_demo dlrm summary_dlrm run_dlrm
 
-run_demo dlrm-partition summary_partition "$SF" dlrm-partition --tables 1000000x64,200000x64,50000x64 \
+run_demo dlrm-partition summary_partition "$SF" dlrm-partition --tables 1000000x16,200000x16,50000x16,1000x16,10x16 \
   --trace zipf:1.2 --dpus 64 --strategy cache-aware --json "$OUT/dlrm-partition.json"
