@@ -19,7 +19,7 @@ fi
 
 if [[ -d "$FORTUNES" ]]; then
   run_demo dagtrain summary_dagtrain "$SF" dagtrain --master 'local[2]' --model gpt-tiny --stages 2 \
-    --compression adatopk --steps 30 --seed 1 --json "$OUT/dagtrain.json"
+    --planner even --compression adatopk --steps 10 --seed 1 --json "$OUT/dagtrain.json"
 fi
 
 run_dlrm() {

@@ -40,11 +40,19 @@ public final class ConfigDocs {
       for (ConfigEntry<?> e : table.entries()) {
         String meaning = e.doc() + (e.checkDoc().isEmpty() ? "" : " Allowed: " + e.checkDoc() + ".");
         md.append("| `").append(e.key()).append("` | ").append(e.type()).append(" | ")
-            .append(e.defaultValue() == null ? "(none)" : "`" + e.defaultValue() + "`").append(" | ")
+            .append(renderDefault(e.defaultValue())).append(" | ")
             .append(meaning.replace("|", "\\|").replace("\n", " ")).append(" |\n");
       }
     }
     return md.toString();
+  }
+
+  private static String renderDefault(Object value) {
+    if (value == null) {
+      return "(none)";
+    }
+    String s = value.toString();
+    return s.isEmpty() ? "(empty)" : "`" + s + "`";
   }
 
   /** Checks that every key sits under {@code spark.sparkfusion.<module>.} and appears once. */
