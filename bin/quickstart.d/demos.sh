@@ -5,7 +5,7 @@ summary_fusefl() {
   grep -E '^\| *(fusefl|ensemble|fedavg|local) ' "$OUT/$1.log" | tr -s ' ' | paste -sd';' - | cut -c1-120
 }
 summary_dagtrain() {
-  echo "loss $(grep -o '"loss": *\[[^]]*\]' "$OUT/$1.json" | sed 's/.*\[//; s/\]//' | awk -F, '{printf "%.3f -> %.3f", $1, $NF}')"
+  echo "loss $(grep -o '"loss" *: *\[[^]]*\]' "$OUT/$1.json" | sed 's/.*\[//; s/\]//' | awk -F, '{printf "%.3f -> %.3f", $1, $NF}')"
 }
 summary_dlrm() { echo "$(wc -l < "$OUT/dlrm-rows.txt") rows scored, ctr in $(cat "$OUT/dlrm-range.txt")"; }
 summary_partition() {
