@@ -13,8 +13,9 @@ summary_partition() {
 }
 
 if [[ -f "$FMNIST/train-images-idx3-ubyte.gz" ]]; then
-  run_demo fusefl summary_fusefl "$SF" fusefl --master 'local[2]' --dataset fmnist --clients 5 --alpha 0.5 --blocks 2 \
-    --methods fusefl,ensemble --epochs 2 --train-limit 6000 --test-limit 2000 --seed 1 --json "$OUT/fusefl.json"
+  run_demo fusefl summary_fusefl "$SF" fusefl --master 'local[2]' --dataset fmnist --clients 3 --alpha 0.5 --blocks 2 \
+    --methods fusefl,ensemble --epochs 2 --train-limit 1500 --test-limit 500 --width 12 --batch 32 --seed 1 \
+    --json "$OUT/fusefl.json"
 fi
 
 if [[ -d "$FORTUNES" ]]; then
