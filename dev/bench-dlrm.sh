@@ -4,6 +4,7 @@
 # docs/benchmarks/img/dlrm-*.png.
 #
 #   dev/bench-dlrm.sh                 # THREADS=2 by default; SPARKFUSION_SKIP_BUILD=1 skips the Maven build
+#   dev/bench-dlrm.sh gather          # only section (i) on the Java side, printed (no report), after one full run
 #
 # Needs: JDK 17, Maven, /usr/bin/python3 with python3-torch + python3-numpy, and libopenblas0-pthread so that
 # PyTorch's BLAS is OpenBLAS (the reference BLAS is ~20x slower at matrix products).
@@ -34,8 +35,13 @@ JAVA=(java -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
   --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
   -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true
   -Dlog4j2.configurationFile="$ROOT/bin/log4j2-cli.properties" -Xmx6g -cp "$CP")
+# Huge pages for the JVM heap when the kernel leaves THP to madvise (bin/sparkfusion does the same for jobs).
+grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null && JAVA+=(-XX:+UseTransparentHugePages)
 
 mkdir -p "$WORK"
+if [[ "${1:-}" == gather ]]; then
+  exec "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench gather "$WORK" "$THREADS" "${2:-}"
+fi
 echo "== prepare inputs in $WORK"
 "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench prepare "$WORK"
 echo "== PyTorch ($THREADS threads)"

@@ -116,4 +116,32 @@ class EmbeddingBackendsTest {
       assertThat(vec).as("dim %d", dim).containsExactly(scalar);
     }
   }
+
+  @Test
+  void int8VectorPoolingMatchesTheScalarLoopForEveryDim() {
+    assertThat(Int8EmbeddingBackend.VECTOR_API).as("test JVM runs with jdk.incubator.vector").isTrue();
+    for (int dim : new int[] {1, 3, 8, 16, 20, 64, 72}) {
+      EmbeddingTables t = tables(dim, dim, 50);
+      Int8EmbeddingBackend int8 = new Int8EmbeddingBackend(t);
+      Random r = new Random(dim);
+      int bags = 4;
+      int[][] idx = {new int[12]};
+      int[][] off = {{0, 5, 5, 9, 12}};
+      for (int k = 0; k < 12; k++) {
+        idx[0][k] = r.nextInt(50);
+      }
+      float[] vec = new float[bags * dim];
+      float[] scalar = new float[bags * dim];
+      java.util.Arrays.fill(vec, 7f);
+      int8.pool(bags, idx, off, vec);
+      int8.scalarPool(bags, idx, off, scalar);
+      for (int k = 0; k < vec.length; k++) {
+        // Same terms, different summation order (bias added once per bag): float rounding only.
+        assertThat(vec[k]).as("dim %d value %d", dim, k).isCloseTo(scalar[k], within(1e-5f * (1 + Math.abs(scalar[k]))));
+      }
+      for (int k = dim; k < 2 * dim; k++) {
+        assertThat(vec[k]).as("empty bag, dim %d", dim).isZero();
+      }
+    }
+  }
 }
