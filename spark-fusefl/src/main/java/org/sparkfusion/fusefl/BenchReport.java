@@ -47,11 +47,12 @@ final class BenchReport {
     }
     StringBuilder sb = new StringBuilder(header);
     sb.append("\n## Accuracy (%, test split) with the paper's numbers\n\n");
-    sb.append("Paper: Tang et al. 2024, Table 2 (ResNet-18, M=5, full data, 200 epochs). Ours: cnn4 (see above), the "
-        + "settings in the last columns. `local` = best single client model on the test split.\n\n");
+    sb.append("Paper: Tang et al. 2024, Table 2 (ResNet-18, M=5, full data, 200 epochs). Ours: the backbone and "
+        + "settings in the last columns (FuseFL clients at width round(w/sqrt(M))). `local` = best single client model on the test split.\n\n");
     sb.append("| dataset | M | alpha | K | ours FuseFL | paper FuseFL | ours Ensemble | paper Ensemble | ours FedAvg | "
-        + "paper FedAvg | ours best local | FuseFL - Ensemble | train rows | test rows | epochs | width | FuseFL s |\n");
-    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + "paper FedAvg | ours best local | FuseFL - Ensemble | backbone | train rows | test rows | epochs | width | FuseFL s "
+        + "| baselines s |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (JsonNode r : all) {
       if (r.path("clients").asInt() != 5 || r.path("label").asText().equals("scale")) {
         continue;
@@ -60,13 +61,14 @@ final class BenchReport {
       int a = alphaIndex(r.path("alpha").asDouble());
       int k = r.path("blocks").asInt();
       Map<String, JsonNode> by = byMethod(r);
-      sb.append(String.format("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s |%n",
+      sb.append(String.format("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s "
+          + "| %s |%n",
           ds, r.path("clients").asInt(), r.path("alpha").asText(), k, pct(by.get("fusefl")),
           paper(ds + " fusefl " + k, a), pct(by.get("ensemble")), paper(ds + " ensemble", a), pct(by.get("fedavg")),
           paper(ds + " fedavg", a), pct(by.get("local")), diff(by.get("fusefl"), by.get("ensemble")),
-          r.path("train_limit").asInt() == 0 ? "all" : r.path("train_limit").asText(), r.path("test_rows").asLong(),
+          r.path("backbone").asText("cnn4"), r.path("train_limit").asInt() == 0 ? "all" : r.path("train_limit").asText(), r.path("test_rows").asLong(),
           r.path("epochs").asInt(), r.path("width").asInt(),
-          by.containsKey("fusefl") ? String.format("%.0f", by.get("fusefl").path("seconds").asDouble()) : "-"));
+          seconds(by.get("fusefl")), seconds(by.get("ensemble"))));
     }
     sb.append("\n## Cost per method\n\nBytes: float32 parameters moved by the FL protocol (FuseFL: K uploads of one block "
         + "per client, every client receiving all M blocks per stage, the classifier heads and the CCVR class statistics; "
@@ -137,6 +139,10 @@ final class BenchReport {
       m.put(x.path("method").asText(), x);
     }
     return m;
+  }
+
+  private static String seconds(JsonNode m) {
+    return m == null ? "-" : String.format("%.0f", m.path("seconds").asDouble());
   }
 
   private static int alphaIndex(double a) {

@@ -41,10 +41,11 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
   private final boolean sharedInit;
   private final int failFirstAttemptOfStage;
   private final int batchSize;
+  private final boolean concatHeadInput;
 
   ClientStageTask(Kind kind, ClientArchitecture[] archs, int stage, Adaptor adaptor, int inChannels, TrainingConfig cfg,
       Broadcast<byte[]> fused, Broadcast<byte[]> states, long initSeed, boolean sharedInit, int failFirstAttemptOfStage,
-      int batchSize) {
+      int batchSize, boolean concatHeadInput) {
     this.kind = kind;
     this.archs = archs;
     this.stage = stage;
@@ -57,6 +58,7 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
     this.sharedInit = sharedInit;
     this.failFirstAttemptOfStage = failFirstAttemptOfStage;
     this.batchSize = batchSize;
+    this.concatHeadInput = concatHeadInput;
   }
 
   @Override
@@ -71,7 +73,7 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
       return out.iterator();
     }
     FusedNetwork below = fused == null ? null : FuseFLModel.fusedFromPacked(fused.value(), stage, archs.length, adaptor,
-        archs[0].numClasses(), archs[0].blocks());
+        archs[0].numClasses(), archs[0].blocks(), concatHeadInput);
     Map<String, byte[]> stateMap = states == null ? Map.of() : Blobs.unpack(states.value());
     for (Map.Entry<Integer, List<Row>> e : byClient.entrySet()) {
       int client = e.getKey();

@@ -103,6 +103,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   private BooleanParam calibrate;
   private IntParam calibrationSamples;
   private IntParam calibrationEpochs;
+  private Param<String> headFeatures;
   private IntParam numClasses;
   private IntArrayParam inputShape;
   private IntArrayParam clientExtraLayers;
@@ -120,8 +121,9 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     probabilityCol = new Param<>(this, "probabilityCol", "probability output column of the model");
     method = new Param<>(this, "method", "fusefl | fedavg | ensemble | local",
         ParamValidators.inArray(new String[] {"fusefl", "fedavg", "ensemble", "local"}));
-    backbone = new Param<>(this, "backbone", "client network family; cnn4 = convs of widths w,2w,4w,4w",
-        ParamValidators.inArray(new String[] {"cnn4"}));
+    backbone = new Param<>(this, "backbone",
+        "client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w",
+        ParamValidators.inArray(ClientArchitecture.BACKBONES));
     adaptor = new Param<>(this, "adaptor", "how fused blocks feed the next block: conv1x1 | avg",
         ParamValidators.inArray(new String[] {"conv1x1", "avg"}));
     blocks = new IntParam(this, "blocks", "number of blocks K = number of stages (1..4)", ParamValidators.inRange(1, 4));
@@ -137,6 +139,9 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
         ParamValidators.gtEq(1));
     calibrationEpochs = new IntParam(this, "calibrationEpochs", "CCVR passes over the virtual features",
         ParamValidators.gtEq(1));
+    headFeatures = new Param<>(this, "headFeatures",
+        "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
+        ParamValidators.inArray(new String[] {"concat", "sum"}));
     numClasses = new IntParam(this, "numClasses", "number of classes; 0 = max label + 1", ParamValidators.gtEq(0));
     inputShape = new IntArrayParam(this, "inputShape", "[channels, height, width]; empty = infer from length");
     clientExtraLayers = new IntArrayParam(this, "clientExtraLayers",
@@ -159,7 +164,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     setDefault(seed, 1L);
     setDefault(calibrate, true);
     setDefault(calibrationSamples, 5000);
-    setDefault(calibrationEpochs, 1);
+    setDefault(calibrationEpochs, 5);
+    setDefault(headFeatures, "concat");
     setDefault(numClasses, 0);
     setDefault(inputShape, new int[0]);
     setDefault(clientExtraLayers, new int[0]);
@@ -190,6 +196,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public BooleanParam calibrate() { return calibrate; }
   public IntParam calibrationSamples() { return calibrationSamples; }
   public IntParam calibrationEpochs() { return calibrationEpochs; }
+  public Param<String> headFeatures() { return headFeatures; }
   public IntParam numClasses() { return numClasses; }
   public IntArrayParam inputShape() { return inputShape; }
   public IntArrayParam clientExtraLayers() { return clientExtraLayers; }
@@ -217,6 +224,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public FuseFL setCalibrate(boolean v) { set(calibrate, v); return this; }
   public FuseFL setCalibrationSamples(int v) { set(calibrationSamples, v); return this; }
   public FuseFL setCalibrationEpochs(int v) { set(calibrationEpochs, v); return this; }
+  public FuseFL setHeadFeatures(String v) { set(headFeatures, v); return this; }
   public FuseFL setNumClasses(int v) { set(numClasses, v); return this; }
   public FuseFL setInputShape(int[] v) { set(inputShape, v); return this; }
   public FuseFL setClientExtraLayers(int[] v) { set(clientExtraLayers, v); return this; }
@@ -417,7 +425,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     }
     ClientArchitecture[] archs = new ClientArchitecture[m];
     for (int i = 0; i < m; i++) {
-      archs[i] = ClientArchitecture.cnn4(p.shape, p.classes, w, k, extra.length == 0 ? 0 : extra[i]);
+      archs[i] = ClientArchitecture.of($(backbone), p.shape, p.classes, w, k, extra.length == 0 ? 0 : extra[i]);
     }
     return archs;
   }
@@ -469,7 +477,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     int predictBatch = FuseFLConfig.PREDICT_BATCH.get(spark.conf());
     Map<String, byte[]> fusedFiles = new LinkedHashMap<>();
     Map<String, byte[]> states = new LinkedHashMap<>();
-    FusedNetwork fused = new FusedNetwork(k, p.classes, ad);
+    boolean concat = $(headFeatures).equals("concat");
+    FusedNetwork fused = new FusedNetwork(k, p.classes, ad, concat);
     List<String> log = new ArrayList<>();
     long up = 0;
     long down = 0;
@@ -485,7 +494,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
       Broadcast<byte[]> fusedB = broadcast(spark, Blobs.pack(fusedFiles), byte[].class);
       Broadcast<byte[]> statesB = broadcast(spark, Blobs.pack(states), byte[].class);
       ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STAGE, archs, stage, ad, inChannels, cfg,
-          stage == 0 ? null : fusedB, statesB, getSeed(), false, failHook, predictBatch);
+          stage == 0 ? null : fusedB, statesB, getSeed(), false, failHook, predictBatch, concat);
       String what = "FuseFL stage " + (stage + 1) + "/" + k + ": local training";
       List<StageOutcome> outcomes = runStage(p, task, what);
       fusedB.destroy();
@@ -519,10 +528,13 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     }
     SoftmaxHead head = SoftmaxHead.average(heads);
     up += head.parameterCount() * 4 * m;
+    if (concat) {
+      head = SoftmaxHead.tile(head, m);
+    }
     if (boolParam(calibrate)) {
       Broadcast<byte[]> fusedB = broadcast(spark, Blobs.pack(fusedFiles), byte[].class);
       ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STATISTICS, archs, k, ad, 0, cfg, fusedB, null,
-          getSeed(), false, 0, predictBatch);
+          getSeed(), false, 0, predictBatch, concat);
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       jsc.setJobDescription("FuseFL calibration: class statistics");
       List<byte[]> raw;
@@ -568,11 +580,11 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     int m = p.rows.length;
     ClientArchitecture[] archs = new ClientArchitecture[m];
     for (int i = 0; i < m; i++) {
-      archs[i] = ClientArchitecture.cnn4(p.shape, p.classes, intParam(width), 1, 0);
+      archs[i] = ClientArchitecture.of($(backbone), p.shape, p.classes, intParam(width), 1, 0);
     }
     TrainingConfig cfg = trainingConfig(intParam(epochsPerStage) * getBlocks());
     ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.BASELINE, archs, 0, Adaptor.CONV1X1,
-        p.shape.channels(), cfg, null, null, getSeed(), true, 0, FuseFLConfig.PREDICT_BATCH.get(spark.conf()));
+        p.shape.channels(), cfg, null, null, getSeed(), true, 0, FuseFLConfig.PREDICT_BATCH.get(spark.conf()), false);
     String what = "FuseFL baselines: local training of " + m + " full models";
     List<StageOutcome> outcomes = runStage(p, task, what);
     List<MultiLayerNetwork> nets = new ArrayList<>();

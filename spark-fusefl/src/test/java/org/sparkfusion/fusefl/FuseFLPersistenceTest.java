@@ -28,7 +28,8 @@ class FuseFLPersistenceTest {
   void train(SparkSession spark) {
     Dataset<Row> clients = DirichletPartitioner.partition(SyntheticImages.frame(spark, 240, 4, 2), "label", "client",
         2, 0.5, 1);
-    model = FuseFLTestSupport.tinyFuseFL().setEpochsPerStage(1).fit(clients);
+    // The dense backbone keeps this fit short; the local-cluster tests cover cnn4 end to end.
+    model = FuseFLTestSupport.tinyFuseFL().setBackbone("mlp4").setEpochsPerStage(1).fit(clients);
     test = SyntheticImages.frame(spark, 40, 4, 3).cache();
   }
 

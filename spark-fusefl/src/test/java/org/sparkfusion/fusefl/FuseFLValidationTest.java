@@ -68,4 +68,10 @@ class FuseFLValidationTest {
     assertThatThrownBy(() -> FuseFLTestSupport.tinyFuseFL().setClientCol("silo").fit(clients(spark)))
         .hasMessageContaining("clientCol 'silo' not found");
   }
+
+  @Test
+  void unknownBackboneIsRejectedByTheParam() {
+    assertThatThrownBy(() -> new FuseFL().setBackbone("resnet18"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backbone");
+  }
 }

@@ -16,20 +16,34 @@ import org.nd4j.linalg.factory.Nd4j;
  * The FuseFL model: for every block k, all M clients' branches run side by side on the same input. For k < K
  * the branch outputs are concatenated along channels in client order (conv1x1 adaptor: every branch of stage
  * k+1 starts with its own 1x1 convolution) or averaged (avg adaptor). At the last block each branch ends in
- * global average pooling; the pooled vectors are summed and fed to the shared, calibrated classifier head.
+ * its feature vector (after global average pooling for convolutional blocks); the M vectors are summed (the
+ * paper's choice) or concatenated in client order, and fed to the shared, calibrated classifier head. A
+ * concatenated head whose M column blocks all equal a summed head's weights computes the same logits, so
+ * "concat" only gives calibration more freedom (a weight per branch and feature).
  * Fused blocks always run in inference mode (BatchNorm statistics frozen).
  */
 public final class FusedNetwork implements Predictor {
   private final int blocks;
   private final int classes;
   private final Adaptor adaptor;
+  private final boolean concatHeadInput;
   private final List<List<MultiLayerNetwork>> stages = new ArrayList<>();
   private SoftmaxHead head;
 
   public FusedNetwork(int blocks, int classes, Adaptor adaptor) {
+    this(blocks, classes, adaptor, false);
+  }
+
+  /** @param concatHeadInput the head sees the concatenation of the M final features rather than their sum */
+  public FusedNetwork(int blocks, int classes, Adaptor adaptor, boolean concatHeadInput) {
     this.blocks = blocks;
     this.classes = classes;
     this.adaptor = adaptor;
+    this.concatHeadInput = concatHeadInput;
+  }
+
+  public boolean concatHeadInput() {
+    return concatHeadInput;
   }
 
   public int blocks() {
@@ -73,7 +87,8 @@ public final class FusedNetwork implements Predictor {
 
   /**
    * Input of block {@code stage} for a batch of images: the images for stage 0, otherwise the combined
-   * outputs of the fused blocks below (for {@code stage == K}, the summed pooled features [n, d]).
+   * outputs of the fused blocks below (for {@code stage == K}, the head's input: summed [n, d] or
+   * concatenated [n, M*d] final features).
    */
   public INDArray stageInput(INDArray images, int stage) {
     if (stage > stages.size()) {
@@ -86,7 +101,7 @@ public final class FusedNetwork implements Predictor {
       for (int m = 0; m < outs.length; m++) {
         outs[m] = branches.get(m).output(current, false);
       }
-      current = combine(outs, k == blocks - 1 ? null : adaptor);
+      current = k < blocks - 1 ? combine(outs, adaptor) : concatHeadInput ? Nd4j.concat(1, outs) : combine(outs, null);
     }
     return current;
   }
@@ -162,7 +177,8 @@ public final class FusedNetwork implements Predictor {
   public Map<String, byte[]> toFiles() {
     Map<String, byte[]> files = new TreeMap<>();
     files.put(PredictorFiles.MANIFEST,
-        PredictorFiles.manifest("fusefl", classes, blocks, clients(), adaptor.paramValue()));
+        PredictorFiles.manifest("fusefl", classes, blocks, clients(), adaptor.paramValue(),
+            concatHeadInput ? "concat" : "sum"));
     for (int k = 0; k < stages.size(); k++) {
       for (int m = 0; m < stages.get(k).size(); m++) {
         files.put("branch-" + k + "-" + m + ".zip", Networks.toBytes(stages.get(k).get(m)));

@@ -18,14 +18,19 @@ import java.util.Set;
 public final class PredictorFiles {
   public static final String MANIFEST = "manifest.properties";
   static final int VERSION = 1;
-  private static final Set<String> KEYS = Set.of("version", "kind", "classes", "blocks", "clients", "adaptor");
+  private static final Set<String> KEYS = Set.of("version", "kind", "classes", "blocks", "clients", "adaptor", "head");
   private static final Set<String> KINDS = Set.of("fusefl", "ensemble", "fedavg", "local");
 
   private PredictorFiles() {}
 
   static byte[] manifest(String kind, int classes, int blocks, int clients, String adaptor) {
+    return manifest(kind, classes, blocks, clients, adaptor, null);
+  }
+
+  /** @param head the fused head's input ("sum" or "concat"), or null for models without one */
+  static byte[] manifest(String kind, int classes, int blocks, int clients, String adaptor, String head) {
     String text = "version=" + VERSION + "\nkind=" + kind + "\nclasses=" + classes + "\nblocks=" + blocks
-        + "\nclients=" + clients + "\nadaptor=" + adaptor + "\n";
+        + "\nclients=" + clients + "\nadaptor=" + adaptor + "\n" + (head == null ? "" : "head=" + head + "\n");
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -58,7 +63,13 @@ public final class PredictorFiles {
     int clients = intKey(p, "clients", where);
     switch (kind) {
       case "fusefl": {
-        FusedNetwork fused = new FusedNetwork(blocks, classes, Adaptor.parse(p.getProperty("adaptor", "")));
+        String head = p.getProperty("head", "sum");
+        if (!head.equals("sum") && !head.equals("concat")) {
+          throw new IllegalArgumentException("Bad 'head' value '" + head + "' in " + MANIFEST + " of " + where
+              + " (sum or concat)");
+        }
+        FusedNetwork fused = new FusedNetwork(blocks, classes, Adaptor.parse(p.getProperty("adaptor", "")),
+            head.equals("concat"));
         for (int k = 0; k < blocks; k++) {
           List<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> branches = new ArrayList<>();
           for (int m = 0; m < clients; m++) {

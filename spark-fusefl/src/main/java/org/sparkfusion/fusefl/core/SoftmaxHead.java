@@ -65,6 +65,21 @@ public final class SoftmaxHead {
     return avg;
   }
 
+  /**
+   * A head over the concatenation of {@code copies} feature vectors whose column blocks all equal
+   * {@code head}'s weights: on concatenated inputs it gives the same logits as {@code head} on their sum.
+   */
+  public static SoftmaxHead tile(SoftmaxHead head, int copies) {
+    SoftmaxHead t = new SoftmaxHead(head.classes, head.dim * copies);
+    for (int c = 0; c < head.classes; c++) {
+      for (int m = 0; m < copies; m++) {
+        System.arraycopy(head.weights, c * head.dim, t.weights, c * t.dim + m * head.dim, head.dim);
+      }
+    }
+    System.arraycopy(head.bias, 0, t.bias, 0, head.classes);
+    return t;
+  }
+
   /** Class probabilities of one feature vector. */
   public double[] probabilities(float[] f, int offset) {
     double[] z = new double[classes];
