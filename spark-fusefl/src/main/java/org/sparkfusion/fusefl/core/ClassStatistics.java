@@ -7,6 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-class first and second moments of feature vectors (count, sum, sum of outer products): what a client
@@ -37,6 +39,42 @@ public final class ClassStatistics {
       sum[sb + i] += fi;
       for (int j = 0; j < dim; j++) {
         outer[ob + i * dim + j] += fi * features[offset + j];
+      }
+    }
+  }
+
+  /**
+   * Adds {@code rows} feature vectors (row-major, {@code dim} values each) with their labels; the same sums as
+   * calling {@link #add} per row, but the outer products as one matrix product per class (OpenBLAS).
+   */
+  public void addAll(float[] features, int rows, int[] labels, int labelOffset) {
+    int[] perClass = new int[classes];
+    for (int i = 0; i < rows; i++) {
+      perClass[labels[labelOffset + i]]++;
+    }
+    for (int c = 0; c < classes; c++) {
+      if (perClass[c] == 0) {
+        continue;
+      }
+      double[] x = new double[perClass[c] * dim];
+      int r = 0;
+      for (int i = 0; i < rows; i++) {
+        if (labels[labelOffset + i] != c) {
+          continue;
+        }
+        for (int j = 0; j < dim; j++) {
+          double v = features[i * dim + j];
+          x[r * dim + j] = v;
+          sum[c * dim + j] += v;
+        }
+        r++;
+      }
+      count[c] += perClass[c];
+      INDArray m = Nd4j.create(x, new long[] {perClass[c], dim}, 'c');
+      double[] xtx = m.transpose().mmul(m).dup('c').data().asDouble();
+      int ob = c * dim * dim;
+      for (int k = 0; k < xtx.length; k++) {
+        outer[ob + k] += xtx[k];
       }
     }
   }
@@ -97,23 +135,22 @@ public final class ClassStatistics {
     float[] feats = new float[present * perClass * dim];
     int[] labels = new int[present * perClass];
     int row = 0;
-    double[] z = new double[dim];
     for (int c = 0; c < classes; c++) {
       if (count[c] == 0) {
         continue;
       }
       double[] m = mean(c);
       double[] l = cholesky(covariance(c), dim);
+      // Virtual rows = Z L^T + mean, with Z standard normal (perClass x dim), as one matrix product.
+      double[] zs = new double[perClass * dim];
+      for (int i = 0; i < zs.length; i++) {
+        zs[i] = DirichletSplit.gaussian(rng);
+      }
+      INDArray lt = Nd4j.create(l, new long[] {dim, dim}, 'c').transpose();
+      double[] v = Nd4j.create(zs, new long[] {perClass, dim}, 'c').mmul(lt).dup('c').data().asDouble();
       for (int s = 0; s < perClass; s++) {
         for (int i = 0; i < dim; i++) {
-          z[i] = DirichletSplit.gaussian(rng);
-        }
-        for (int i = 0; i < dim; i++) {
-          double v = m[i];
-          for (int j = 0; j <= i; j++) {
-            v += l[i * dim + j] * z[j];
-          }
-          feats[row * dim + i] = (float) v;
+          feats[row * dim + i] = (float) (v[s * dim + i] + m[i]);
         }
         labels[row++] = c;
       }

@@ -88,10 +88,7 @@ public final class ClientTrainer {
       if (stats == null) {
         stats = new ClassStatistics(numClasses, d);
       }
-      float[] buf = f.dup('c').data().asFloat();
-      for (int i = from; i < to; i++) {
-        stats.add(buf, (i - from) * d, labels[i]);
-      }
+      stats.addAll(f.dup('c').data().asFloat(), to - from, labels, from);
     }
     return stats;
   }

@@ -65,4 +65,45 @@ class ClassStatisticsTest {
     assertThat(head.probabilities(new float[] {2f, 0f}, 0)[0]).isGreaterThan(0.9);
     assertThat(head.probabilities(new float[] {-2f, 0f}, 0)[1]).isGreaterThan(0.9);
   }
+
+  @Test
+  void batchedAdditionEqualsRowByRowAddition() {
+    Random r = new Random(6);
+    int rows = 50;
+    float[] f = new float[rows * 3];
+    int[] labels = new int[rows + 5];
+    ClassStatistics one = new ClassStatistics(3, 3);
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < 3; j++) {
+        f[i * 3 + j] = r.nextFloat() - 0.3f;
+      }
+      labels[5 + i] = (i * 7) % 3;
+      one.add(f, i * 3, labels[5 + i]);
+    }
+    ClassStatistics batched = new ClassStatistics(3, 3);
+    batched.addAll(f, rows, labels, 5);
+    for (int c = 0; c < 3; c++) {
+      assertThat(batched.count(c)).isEqualTo(one.count(c));
+      assertThat(batched.mean(c)).containsExactly(one.mean(c), offset(1e-9));
+      assertThat(batched.covariance(c)).containsExactly(one.covariance(c), offset(1e-9));
+    }
+  }
+
+  @Test
+  void virtualFeaturesFollowTheClassCovariance() {
+    Random r = new Random(7);
+    ClassStatistics s = new ClassStatistics(1, 2);
+    for (int i = 0; i < 20000; i++) {
+      double a = r.nextGaussian();
+      double b = r.nextGaussian();
+      s.add(new float[] {(float) a, (float) (0.8 * a + 0.6 * b)}, 0, 0);
+    }
+    float[][] out = new float[1][];
+    s.sample(20000, 11, out);
+    ClassStatistics virtual = new ClassStatistics(1, 2);
+    for (int i = 0; i < 20000; i++) {
+      virtual.add(out[0], 2 * i, 0);
+    }
+    assertThat(virtual.covariance(0)).containsExactly(new double[] {1, 0.8, 0.8, 1}, offset(0.05));
+  }
 }
