@@ -17,6 +17,8 @@ final class DpuBatch {
   final long[] lookups;
   /** Original lookups served from the cache region per DPU (a pair sum serves two). */
   final long[] cacheServed;
+  /** Lookups served by replicas of hot rows under balanced placement (cache-aware counts them as cache hits). */
+  final long[] replicaServed;
   long originalLookups;
 
   DpuBatch(int nrDpus) {
@@ -27,6 +29,7 @@ final class DpuBatch {
     destCount = new int[nrDpus];
     lookups = new long[nrDpus];
     cacheServed = new long[nrDpus];
+    replicaServed = new long[nrDpus];
     for (int d = 0; d < nrDpus; d++) {
       bags[d] = new IntList();
       idx[d] = new IntList();

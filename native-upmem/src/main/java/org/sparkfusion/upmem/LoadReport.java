@@ -11,7 +11,10 @@ final class LoadReport {
   final long[] cacheServed;
   final long[] shardRows;
   long originalLookups;
+  long replicaServed;
   int batches;
+  /** Sum over batches of that batch's own max/mean lookups (the kernel waits for the busiest DPU per batch). */
+  double perBatchMaxMeanSum;
   double modeledUsSum;
   double kernelUsSum;
   double transferUsSum;
@@ -31,7 +34,9 @@ final class LoadReport {
       lookups[d] += b.lookups[d];
       bytes[d] += k.mramReadBytes[d] + k.mramWriteBytes[d];
       cacheServed[d] += b.cacheServed[d];
+      replicaServed += b.replicaServed[d];
     }
+    perBatchMaxMeanSum += maxMean(b.lookups);
     originalLookups += b.originalLookups;
     batches++;
     modeledUsSum += latency.totalUs();
@@ -41,13 +46,27 @@ final class LoadReport {
   }
 
   double maxMeanLoad() {
+    return maxMean(lookups);
+  }
+
+  /** Mean over batches of each batch's max/mean DPU load. */
+  double perBatchMaxMean() {
+    return batches == 0 ? 1.0 : perBatchMaxMeanSum / batches;
+  }
+
+  /** Share of original lookups served by hot-row replicas under balanced placement. */
+  double replicaShare() {
+    return originalLookups == 0 ? 0 : (double) replicaServed / originalLookups;
+  }
+
+  static double maxMean(long[] lookups) {
     long max = 0;
     long sum = 0;
     for (long l : lookups) {
       max = Math.max(max, l);
       sum += l;
     }
-    return sum == 0 ? 1.0 : max / ((double) sum / nrDpus);
+    return sum == 0 ? 1.0 : max / ((double) sum / lookups.length);
   }
 
   double cacheHitRate() {
@@ -65,9 +84,12 @@ final class LoadReport {
   String text() {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "strategy %s on %d DPUs, %d batches%n", strategy, nrDpus, batches));
-    s.append(String.format(Locale.ROOT, "  max/mean DPU load (lookups): %.3f%n", maxMeanLoad()));
+    s.append(String.format(Locale.ROOT, "  max/mean DPU load (lookups): %.3f (per batch, mean over batches: %.3f)%n",
+        maxMeanLoad(), perBatchMaxMean()));
     s.append(String.format(Locale.ROOT, "  cache hit rate: %.3f (original lookups served by cache-region entries)%n",
         cacheHitRate()));
+    s.append(String.format(Locale.ROOT, "  replica share: %.3f (original lookups served by hot-row replicas, balanced)%n",
+        replicaShare()));
     s.append(String.format(Locale.ROOT,
         "  MODELED batch latency on UPMEM hardware: %.1f us (kernel %.1f, transfers %.1f, host measured %.1f)%n",
         modeledBatchLatencyUs(), kernelUsSum / Math.max(1, batches), transferUsSum / Math.max(1, batches),
@@ -89,6 +111,8 @@ final class LoadReport {
     s.append("{\"strategy\":\"").append(strategy).append("\",\"dpus\":").append(nrDpus)
         .append(String.format(Locale.ROOT, ",\"max_mean_load\":%.6f,\"cache_hit_rate\":%.6f", maxMeanLoad(),
             cacheHitRate()))
+        .append(String.format(Locale.ROOT, ",\"per_batch_max_mean_load\":%.6f,\"replica_share\":%.6f",
+            perBatchMaxMean(), replicaShare()))
         .append(String.format(Locale.ROOT, ",\"modeled_batch_latency_us\":%.3f", modeledBatchLatencyUs()))
         .append(",\"modeled\":true,\"batches\":").append(batches).append(",\"per_dpu\":[");
     for (int d = 0; d < nrDpus; d++) {

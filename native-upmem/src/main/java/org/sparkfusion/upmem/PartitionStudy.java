@@ -39,6 +39,20 @@ final class PartitionStudy {
     return p.place(strategy, strategy.needsProfile() ? profile() : null);
   }
 
+  /**
+   * Load on the profiling batches themselves (in-sample: the batches the placement was fitted to); no latency.
+   * {@link #evaluate} measures the later, unseen batches of the same distribution.
+   */
+  LoadReport evaluateOnProfile(Placement placement) {
+    LoadReport report = new LoadReport(placement.strategy.id, placement.nrDpus);
+    Router router = new Router(placement);
+    for (Batch b : trace.batches.subList(0, profileBatches)) {
+      DpuBatch routed = router.route(b);
+      report.add(routed, KernelCounts.of(routed, placement.rowWords), new CostModel.Latency());
+    }
+    return report;
+  }
+
   LoadReport evaluate(Placement placement) {
     LoadReport report = new LoadReport(placement.strategy.id, placement.nrDpus);
     for (int d = 0; d < placement.nrDpus; d++) {

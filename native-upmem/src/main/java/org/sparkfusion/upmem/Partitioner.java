@@ -10,15 +10,18 @@ import java.util.Set;
 
 /**
  * Places embedding rows on DPUs (UpDLRM's partitioning, as we implement it; the paper's exact algorithm is not
- * public): uniform row tiles, column groups, workload-balanced placement by profiled access counts
- * (longest-processing-time-first), and cache-aware placement that adds a cache region of hot-row replicas and
- * co-occurring pair sums and balances cached and regular accesses together.
+ * public): uniform row tiles, column groups, workload-balanced placement by profiled access counts (hot rows
+ * replicated, longest-processing-time-first plus a refinement pass), and cache-aware placement whose bounded cache
+ * region holds hot-row replicas and co-occurring pair sums, balancing cached and regular accesses together.
  */
 final class Partitioner {
   /** Hot candidates per table considered for pair sums. */
   static final int PAIR_CANDIDATES = 256;
-  /** Items heavier than fair share / this are replicated, in pieces of at most that load. */
-  static final double PIECES_PER_FAIR_SHARE = 4;
+  /**
+   * Items (rows, pair sums) heavier than a DPU's fair share / this are replicated, in pieces of at most that load:
+   * small pieces leave the router room to even out what the profile did not predict (16 measured best of 4, 8, 16).
+   */
+  static final double PIECES_PER_FAIR_SHARE = 16;
 
   private final TableShapes shapes;
   private final int nrDpus;
@@ -155,103 +158,83 @@ final class Partitioner {
     return budgetBytes / (4L * p.rowWords[0]);
   }
 
-  /** Longest-processing-time-first over rows with profiled accesses, then never-seen rows spread evenly. */
+  /** Workload-balanced: hot rows replicated, then LPT + refinement over replicas and rows; no pair sums. */
   private void balanced(Placement p, AccessProfile profile) {
-    long[] hot = hotRows(profile.counts.length, (t, r) -> profile.counts[t][r], t -> profile.counts[t].length,
-        Map.of());
-    balancedKeepingCached(p, hot, new double[nrDpus], (t, r) -> profile.counts[t][r], new int[nrDpus]);
+    replicatedBalance(p, profile, false);
   }
 
-  interface RowWeight {
-    double of(int table, int row);
-  }
-
-  /** (weight << 40 | table << 31 | row) of rows with weight > 0 that are not cached, ascending. */
-  private static long[] hotRows(int tables, RowWeight weight, java.util.function.IntUnaryOperator rows,
-      Map<Integer, Set<Integer>> cached) {
-    long[] keys = new long[1024];
-    int k = 0;
-    for (int t = 0; t < tables; t++) {
-      Set<Integer> c = cached.getOrDefault(t, Set.of());
-      int n = rows.applyAsInt(t);
-      for (int r = 0; r < n; r++) {
-        double w = weight.of(t, r);
-        if (w > 0 && !c.contains(r)) {
-          if (k == keys.length) {
-            keys = Arrays.copyOf(keys, keys.length * 2);
-          }
-          keys[k++] = ((long) Math.min(Math.ceil(w), (1 << 23) - 1) << 40) | ((long) t << 31) | r;
-        }
-      }
-    }
-    keys = Arrays.copyOf(keys, k);
-    Arrays.sort(keys);
-    return keys;
-  }
-
-  private int popWithRoom(LoadHeap heap, Placement p, long max) {
-    while (!heap.isEmpty()) {
-      int d = heap.pop();
-      if (p.rowsOn(d) < max) {
-        return d;
-      }
-    }
-    throw new IllegalArgumentException("embedding rows do not fit the MRAM of " + nrDpus + " DPUs; use more DPUs");
-  }
-
-  private static void place(Placement p, int t, int r, int d) {
-    p.dpuOf[t][0][r] = d;
-    p.localOf[t][0][r] = p.regularRows[d]++;
-  }
-
-  // ------------------------------------------------------------------------------------------- cache-aware
-
+  /** Cache-aware: pair sums of co-occurring hot rows and hot-row replicas in a bounded cache region per DPU. */
   private void cacheAware(Placement p, AccessProfile profile) {
-    long slots = (long) nrDpus * cacheRowsPerDpu;
-    // 1. Co-occurring pairs among hot rows, matched greedily by support; up to half the cache.
-    for (int t = 0; t < shapes.numTables(); t++) {
-      minePairs(p, profile, t, slots / 2 / Math.max(1, shapes.numTables()));
+    replicatedBalance(p, profile, true);
+  }
+
+  /**
+   * The shared placement of balanced and cache-aware. (1) With pairs: mine co-occurring hot pairs (up to half the
+   * cache). (2) Replay the profile to get each row's and pair's load (a matched pair counts once, its rows not).
+   * (3) Every item (row or pair sum) heavier than {@code fair / PIECES_PER_FAIR_SHARE} is replicated into
+   * {@code ceil(load / piece)} copies on distinct DPUs; the router splits its lookups over the copies, which keeps
+   * pooling exact since sums are per bag. Copies take MRAM: cache-aware bounds them by its cache region
+   * ({@code cacheRowsPerDpu}), balanced by what the MRAM budget leaves after the tables. (4) Longest processing time
+   * first over all pieces (a copy of a replicated item) and single rows together, descending, each onto the least
+   * loaded DPU with room. (5) A refinement pass moves pieces/rows from the most to the least loaded DPU while that
+   * lowers the maximum. (6) Rows never seen while profiling go round-robin over the DPUs not above the mean.
+   */
+  private void replicatedBalance(Placement p, AccessProfile profile, boolean withPairs) {
+    int tables = shapes.numTables();
+    long maxRows = maxRows(p);
+    long perDpuCap = withPairs ? cacheRowsPerDpu : Long.MAX_VALUE;
+    long slots = withPairs ? (long) nrDpus * cacheRowsPerDpu : Math.max(0, maxRows * nrDpus - shapes.totalRows());
+    if (withPairs) {
+      for (int t = 0; t < tables; t++) {
+        minePairs(p, profile, t, slots / 2 / Math.max(1, tables));
+      }
     }
     // 2. Loads after pair substitution, replayed on the profile.
-    IntIntMap[] partners = new IntIntMap[shapes.numTables()];
-    for (int t = 0; t < shapes.numTables(); t++) {
-      partners[t] = new IntIntMap(p.partner[t].size());
-      for (Map.Entry<Integer, Integer> e : p.partner[t].entrySet()) {
-        partners[t].put(e.getKey(), e.getValue());
-      }
-    }
-    double[][] rowLoad = new double[shapes.numTables()][];
+    double[][] rowLoad = new double[tables][];
     Map<Long, double[]> pairLoad = new HashMap<>();
-    for (int t = 0; t < shapes.numTables(); t++) {
-      rowLoad[t] = new double[(int) shapes.rows[t]];
-    }
     double total = 0;
-    for (Batch b : profile.sample) {
-      for (int t = 0; t < shapes.numTables(); t++) {
-        for (int bag = 0; bag < b.numBags; bag++) {
-          int s = b.offsets[t][bag];
-          int e = b.offsets[t][bag + 1];
-          int[] rows = Arrays.copyOfRange(b.indices[t], s, e);
-          int[] used = PairMatcher.match(rows, partners[t]);
-          for (int small : used) {
-            long key = Placement.pairKey(small, p.partner[t].get(small));
-            pairLoad.computeIfAbsent(((long) t << 58) ^ key, k -> new double[1])[0]++;
-            total++;
-          }
-          for (int r : rows) {
-            if (r >= 0) {
-              rowLoad[t][r]++;
+    if (!withPairs) {
+      for (int t = 0; t < tables; t++) {
+        int[] c = profile.counts[t];
+        rowLoad[t] = new double[c.length];
+        for (int r = 0; r < c.length; r++) {
+          rowLoad[t][r] = c[r];
+          total += c[r];
+        }
+      }
+    } else {
+      IntIntMap[] partners = new IntIntMap[tables];
+      for (int t = 0; t < tables; t++) {
+        rowLoad[t] = new double[(int) shapes.rows[t]];
+        partners[t] = new IntIntMap(p.partner[t].size());
+        for (Map.Entry<Integer, Integer> e : p.partner[t].entrySet()) {
+          partners[t].put(e.getKey(), e.getValue());
+        }
+      }
+      for (Batch b : profile.sample) {
+        for (int t = 0; t < tables; t++) {
+          for (int bag = 0; bag < b.numBags; bag++) {
+            int[] rows = Arrays.copyOfRange(b.indices[t], b.offsets[t][bag], b.offsets[t][bag + 1]);
+            for (int small : PairMatcher.match(rows, partners[t])) {
+              long key = Placement.pairKey(small, p.partner[t].get(small));
+              pairLoad.computeIfAbsent(((long) t << 58) ^ key, k -> new double[1])[0]++;
               total++;
+            }
+            for (int r : rows) {
+              if (r >= 0) {
+                rowLoad[t][r]++;
+                total++;
+              }
             }
           }
         }
       }
     }
-    // 3. Items heavier than half a DPU's fair share are replicated into the cache region of several DPUs.
+    // 3. Replicated items, heaviest first, while the replica slots last.
     double fair = total / nrDpus;
     double piece = Math.max(fair / PIECES_PER_FAIR_SHARE, 1e-9);
     List<double[]> items = new ArrayList<>(); // {load, table, rowA, rowB}
-    for (int t = 0; t < shapes.numTables(); t++) {
+    for (int t = 0; t < tables; t++) {
       for (Map.Entry<Long, CacheEntry> e : p.pairs[t].entrySet()) {
         double[] l = pairLoad.get(((long) t << 58) ^ e.getKey());
         items.add(new double[] {l == null ? 0 : l[0], t, e.getValue().rowA, e.getValue().rowB});
@@ -265,16 +248,15 @@ final class Partitioner {
     }
     items.sort((a, b) -> Double.compare(b[0], a[0]));
     long usedSlots = 0;
-    Map<Integer, Set<Integer>> cached = new HashMap<>();
-    List<double[]> pieces = new ArrayList<>(); // {pieceLoad, itemIndex, copies}
     List<CacheEntry> entries = new ArrayList<>();
+    List<Double> entryLoad = new ArrayList<>();
     for (double[] it : items) {
       int t = (int) it[1];
       int a = (int) it[2];
       int b = (int) it[3];
-      int copies = (int) Math.min(Math.min(nrDpus, cacheRowsPerDpu > 0 ? nrDpus : 0), Math.ceil(it[0] / piece));
-      copies = Math.max(1, copies);
-      if (usedSlots + copies > slots) {
+      int copies = (int) Math.max(1, Math.min(nrDpus, Math.ceil(it[0] / piece)));
+      copies = (int) Math.min(copies, slots - usedSlots);
+      if (copies <= 0 || (b >= 0 && it[0] <= 0)) {
         if (b >= 0) {
           p.pairs[t].remove(Placement.pairKey(a, b));
           p.partner[t].remove(a);
@@ -288,108 +270,101 @@ final class Partitioner {
         p.pairs[t].put(Placement.pairKey(a, b), entry);
       } else {
         p.hotRows[t].put(a, entry);
-        cached.computeIfAbsent(t, k -> new HashSet<>()).add(a);
+        p.dpuOf[t][0][a] = -1;
       }
       entries.add(entry);
-      pieces.add(new double[] {it[0] / copies, entries.size() - 1, copies});
+      entryLoad.add(it[0]);
     }
-    // 4. LPT over cache pieces (copies of one item on distinct DPUs) and regular hot rows together.
-    double[] load = new double[nrDpus];
-    LoadHeap heap = new LoadHeap(nrDpus, load);
-    int[][] copyDpus = new int[entries.size()][];
-    for (double[] pc : pieces) {
-      int copies = (int) pc[2];
-      int[] ds = new int[copies];
-      List<Integer> skipped = new ArrayList<>();
-      int got = 0;
-      while (got < copies && !heap.isEmpty()) {
-        int d = heap.pop();
-        if (p.cacheRows[d] >= cacheRowsPerDpu) {
-          skipped.add(d);
-          continue;
-        }
-        ds[got++] = d;
-      }
-      if (got < copies) {
-        ds = Arrays.copyOf(ds, got);
-      }
-      for (int d : ds) {
-        load[d] += pc[0];
-        p.cacheRows[d]++;
-        heap.push(d);
-      }
-      skipped.forEach(heap::push);
-      copyDpus[(int) pc[1]] = ds;
-    }
-    int[] cacheCount = p.cacheRows.clone();
-    for (int t = 0; t < shapes.numTables(); t++) {
-      for (int r : cached.getOrDefault(t, Set.of())) {
-        p.dpuOf[t][0][r] = -1;
-      }
-    }
-    long[] hot = hotRows(shapes.numTables(), (t, r) -> rowLoad[t][r], t -> rowLoad[t].length, cached);
-    balancedKeepingCached(p, hot, load, (t, r) -> rowLoad[t][r], cacheCount);
-    // 5. Number cache copies after the regular rows of each DPU (the cache region).
-    Arrays.fill(p.cacheRows, 0);
-    for (int i = 0; i < entries.size(); i++) {
-      CacheEntry e = entries.get(i);
-      int[] ds = copyDpus[i];
-      CacheEntry sized = ds.length == e.dpus.length ? e : resize(p, e, ds.length);
-      for (int c = 0; c < ds.length; c++) {
-        sized.dpus[c] = ds[c];
-        sized.locals[c] = p.regularRows[ds[c]] + p.cacheRows[ds[c]]++;
-      }
-    }
-  }
-
-  private static CacheEntry resize(Placement p, CacheEntry e, int copies) {
-    CacheEntry n = new CacheEntry(e.table, e.rowA, e.rowB, copies);
-    if (e.isPair()) {
-      p.pairs[e.table].put(Placement.pairKey(e.rowA, e.rowB), n);
-    } else {
-      p.hotRows[e.table].put(e.rowA, n);
-    }
-    return n;
-  }
-
-  /** Regular rows around existing cache copies: cacheCount[d] slots already taken on DPU d. */
-  private void balancedKeepingCached(Placement p, long[] hot, double[] load, RowWeight weight, int[] cacheCount) {
-    System.arraycopy(cacheCount, 0, p.cacheRows, 0, nrDpus);
-    long max = maxRows(p);
-    for (int t = 0; t < shapes.numTables(); t++) {
+    // 4. LPT over pieces and single rows together (unit u < entries: a replicated item; else a single row).
+    int ne = entries.size();
+    IntList singleT = new IntList();
+    IntList singleR = new IntList();
+    for (int t = 0; t < tables; t++) {
       int[] dpu = p.dpuOf[t][0];
       for (int r = 0; r < dpu.length; r++) {
-        if (dpu[r] != -1) {
-          dpu[r] = -2;
+        if (dpu[r] == -1) {
+          continue;
+        }
+        dpu[r] = -2; // not placed yet
+        if (rowLoad[t][r] > 0) {
+          singleT.add(t);
+          singleR.add(r);
         }
       }
     }
-    LoadHeap heap = new LoadHeap(nrDpus, load);
-    for (int i = hot.length - 1; i >= 0; i--) {
-      int t = (int) ((hot[i] >>> 31) & 511);
-      int r = (int) (hot[i] & 0x7fffffffL);
-      int d = popWithRoom(heap, p, max);
-      place(p, t, r, d);
-      load[d] += weight.of(t, r);
-      heap.push(d);
+    int units = ne + singleT.n;
+    double[] weight = new double[units];
+    long[] keys = new long[units];
+    for (int u = 0; u < units; u++) {
+      weight[u] = u < ne ? entryLoad.get(u) / entries.get(u).dpus.length
+          : rowLoad[singleT.a[u - ne]][singleR.a[u - ne]];
+      keys[u] = ((long) Float.floatToIntBits((float) weight[u]) << 32) | u;
     }
-    // Rows never seen while profiling: each table's round-robin over all DPUs, so every DPU gets the same share
-    // of every table's tail (small tables have hot tails; contiguous tiles would pile them on one DPU).
-    // DPUs clearly above the mean profiled load (a single very hot row, say) take no tail rows while others can.
-    double mean = java.util.Arrays.stream(load).sum() / nrDpus;
+    Arrays.sort(keys);
+    double[] load = new double[nrDpus];
+    int[] regular = p.regularRows;
+    int[] cache = p.cacheRows;
+    Arrays.fill(regular, 0);
+    Arrays.fill(cache, 0);
+    int[] singleDpu = new int[singleT.n];
+    int[][] copyDpus = new int[ne][];
+    LoadHeap heap = new LoadHeap(nrDpus, load);
+    int[] popped = new int[nrDpus];
+    for (int i = units - 1; i >= 0; i--) {
+      int u = (int) keys[i];
+      if (u < ne) {
+        int want = entries.get(u).dpus.length;
+        int got = 0;
+        int np = 0;
+        while (got < want && !heap.isEmpty()) {
+          int d = heap.pop();
+          popped[np++] = d;
+          if (cache[d] < perDpuCap && regular[d] + cache[d] < maxRows) {
+            popped[np - 1] = popped[got];
+            popped[got++] = d;
+          }
+        }
+        if (got == 0) {
+          throw new IllegalArgumentException("no DPU has room left for a replica; use more DPUs");
+        }
+        weight[u] = entryLoad.get(u) / got;
+        copyDpus[u] = Arrays.copyOf(popped, got);
+        for (int k = 0; k < got; k++) {
+          load[popped[k]] += weight[u];
+          cache[popped[k]]++;
+        }
+        for (int k = 0; k < np; k++) {
+          heap.push(popped[k]);
+        }
+      } else {
+        int d = popWithRoom(heap, p, maxRows);
+        singleDpu[u - ne] = d;
+        regular[d]++;
+        load[d] += weight[u];
+        heap.push(d);
+      }
+    }
+    // 5. Refinement: move a unit from the most to the least loaded DPU while that lowers their maximum.
+    refine(load, weight, singleDpu, copyDpus, ne, perDpuCap, maxRows, p);
+    for (int s = 0; s < singleT.n; s++) {
+      p.dpuOf[singleT.a[s]][0][singleR.a[s]] = singleDpu[s];
+    }
+    // 6. Rows never seen while profiling: each table's round-robin over the DPUs not above 1.05 x the mean profiled
+    // load (every DPU gets the same share of every table's tail; small tables have hot tails).
+    double mean = Arrays.stream(load).sum() / nrDpus;
     int[] open = java.util.stream.IntStream.range(0, nrDpus).filter(x -> load[x] <= mean * 1.05).toArray();
     if (open.length == 0) {
       open = java.util.stream.IntStream.range(0, nrDpus).toArray();
     }
     int k = 0;
-    for (int t = 0; t < shapes.numTables(); t++) {
+    for (int t = 0; t < tables; t++) {
       int[] dpu = p.dpuOf[t][0];
       for (int r = 0; r < dpu.length; r++) {
         if (dpu[r] != -2) {
           continue;
         }
         int tries = 0;
-        while (p.rowsOn(open[k]) >= max) {
+        while (p.rowsOn(open[k]) >= maxRows) {
           k = (k + 1) % open.length;
           if (++tries > open.length) {
             if (open.length == nrDpus) {
@@ -400,10 +375,136 @@ final class Partitioner {
             tries = 0;
           }
         }
-        place(p, t, r, open[k]);
+        dpu[r] = open[k];
+        regular[open[k]]++;
         k = (k + 1) % open.length;
       }
     }
+    // 7. Local rows: regular rows densely per DPU, then its replicas/cache region.
+    Arrays.fill(regular, 0);
+    Arrays.fill(cache, 0);
+    for (int t = 0; t < tables; t++) {
+      int[] dpu = p.dpuOf[t][0];
+      int[] local = p.localOf[t][0];
+      for (int r = 0; r < dpu.length; r++) {
+        if (dpu[r] >= 0) {
+          local[r] = regular[dpu[r]]++;
+        }
+      }
+    }
+    for (int u = 0; u < ne; u++) {
+      CacheEntry e = entries.get(u);
+      int[] ds = copyDpus[u];
+      CacheEntry sized = ds.length == e.dpus.length ? e : resize(p, e, ds.length);
+      for (int c = 0; c < ds.length; c++) {
+        sized.dpus[c] = ds[c];
+        sized.locals[c] = regular[ds[c]] + cache[ds[c]]++;
+      }
+    }
+  }
+
+  /**
+   * Moves units (single rows or one copy of a replicated item) from the most loaded DPU to the least loaded one,
+   * each time the unit whose weight is closest to half their gap, while that lowers the pair's maximum.
+   */
+  private void refine(double[] load, double[] weight, int[] singleDpu, int[][] copyDpus, int ne, long perDpuCap,
+      long maxRows, Placement p) {
+    IntList[] on = new IntList[nrDpus];
+    for (int d = 0; d < nrDpus; d++) {
+      on[d] = new IntList();
+    }
+    for (int u = 0; u < ne; u++) {
+      for (int d : copyDpus[u]) {
+        on[d].add(u);
+      }
+    }
+    for (int s = 0; s < singleDpu.length; s++) {
+      on[singleDpu[s]].add(ne + s);
+    }
+    for (int iter = 0; iter < 4 * nrDpus; iter++) {
+      int hi = 0;
+      int lo = 0;
+      for (int d = 1; d < nrDpus; d++) {
+        if (load[d] > load[hi]) {
+          hi = d;
+        }
+        if (load[d] < load[lo]) {
+          lo = d;
+        }
+      }
+      double gap = load[hi] - load[lo];
+      if (gap <= 1e-9 || p.rowsOn(lo) >= maxRows) {
+        return;
+      }
+      int best = -1;
+      double bestScore = 0;
+      for (int i = 0; i < on[hi].n; i++) {
+        int u = on[hi].a[i];
+        double w = weight[u];
+        if (w <= 0 || w >= gap) {
+          continue;
+        }
+        if (u < ne && (p.cacheRows[lo] >= perDpuCap || contains(copyDpus[u], lo))) {
+          continue;
+        }
+        double score = Math.min(w, gap - w);
+        if (score > bestScore) {
+          bestScore = score;
+          best = i;
+        }
+      }
+      if (best < 0) {
+        return;
+      }
+      int u = on[hi].a[best];
+      on[hi].a[best] = on[hi].a[--on[hi].n];
+      on[lo].add(u);
+      load[hi] -= weight[u];
+      load[lo] += weight[u];
+      if (u < ne) {
+        int[] ds = copyDpus[u];
+        for (int c = 0; c < ds.length; c++) {
+          if (ds[c] == hi) {
+            ds[c] = lo;
+          }
+        }
+        p.cacheRows[hi]--;
+        p.cacheRows[lo]++;
+      } else {
+        singleDpu[u - ne] = lo;
+        p.regularRows[hi]--;
+        p.regularRows[lo]++;
+      }
+    }
+  }
+
+  private static boolean contains(int[] a, int v) {
+    for (int x : a) {
+      if (x == v) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private int popWithRoom(LoadHeap heap, Placement p, long max) {
+    while (!heap.isEmpty()) {
+      int d = heap.pop();
+      if (p.rowsOn(d) < max) {
+        return d;
+      }
+    }
+    throw new IllegalArgumentException("embedding rows do not fit the MRAM of " + nrDpus + " DPUs; use more DPUs");
+  }
+
+  private static CacheEntry resize(Placement p, CacheEntry e, int copies) {
+    CacheEntry n = new CacheEntry(e.table, e.rowA, e.rowB, copies);
+    if (e.isPair()) {
+      p.pairs[e.table].put(Placement.pairKey(e.rowA, e.rowB), n);
+    } else {
+      p.hotRows[e.table].put(e.rowA, n);
+    }
+    return n;
   }
 
   private void minePairs(Placement p, AccessProfile profile, int t, long budget) {

@@ -12,12 +12,30 @@ final class Router {
   private int clock;
   /** [table][group][row] → (dpu << 32 | local), one memory access per lookup; null for tiles (arithmetic). */
   private final long[][][] packed;
+  /** Row reads routed to each DPU so far, over every batch this router has seen. */
+  private final long[] load;
+  /** Copies compared per replicated lookup (the next ones in the entry's round-robin order). */
+  static final int CHOICES = 4;
 
   Router(Placement placement) {
     this.p = placement.entries == null ? placement.freeze() : placement;
     this.stamp = new int[placement.nrDpus];
     this.touched = new int[placement.nrDpus];
     this.packed = placement.tableBase != null ? null : placement.packedSlots();
+    this.load = new long[placement.nrDpus];
+  }
+
+  private int choose(CacheEntry entry) {
+    int n = entry.dpus.length;
+    int c = entry.nextCopy();
+    int best = c;
+    for (int i = 1, k = Math.min(n, CHOICES); i < k; i++) {
+      int cc = c + i < n ? c + i : c + i - n;
+      if (load[entry.dpus[cc]] < load[entry.dpus[best]]) {
+        best = cc;
+      }
+    }
+    return best;
   }
 
   DpuBatch route(Batch batch) {
@@ -27,6 +45,7 @@ final class Router {
     }
     int dim = p.shapes.dim;
     DpuBatch out = new DpuBatch(p.nrDpus);
+    long[] served = p.strategy == Strategy.CACHE_AWARE ? out.cacheServed : out.replicaServed;
     int[] rows = new int[16];
     for (int t = 0; t < tables; t++) {
       int[] ids = batch.indices[t];
@@ -61,9 +80,9 @@ final class Router {
           long base = (long) b * tables * dim + (long) t * dim + p.groupStart[g];
           for (int key : pairKeys) {
             CacheEntry entry = p.entries[pairEntry.get(key, -1)];
-            int c = entry.nextCopy();
+            int c = choose(entry);
             nt = emit(out, entry.dpus[c], entry.locals[c], now, nt, base);
-            out.cacheServed[entry.dpus[c]] += 2;
+            served[entry.dpus[c]] += 2;
           }
           for (int k = rs; k < re; k++) {
             int r = bagRows[k];
@@ -83,10 +102,10 @@ final class Router {
             }
             if (d < 0) {
               CacheEntry entry = p.entries[hotEntry.get(r, -1)];
-              int c = entry.nextCopy();
+              int c = choose(entry);
               d = entry.dpus[c];
               local = entry.locals[c];
-              out.cacheServed[d]++;
+              served[d]++;
             }
             nt = emit(out, d, local, now, nt, base);
           }
@@ -106,6 +125,7 @@ final class Router {
       out.openBag(d, base);
     }
     out.addRow(d, local);
+    load[d]++;
     return nt;
   }
 }

@@ -63,6 +63,74 @@ class DpuEmbeddingBackendTest {
     }
   }
 
+  /**
+   * A hot row replicated on several DPUs, its lookups split over the copies (even inside one bag): the pooled
+   * result still equals the CPU backend within the fixed-point error (bag size * 0.5 / scale, far below 1e-5 here).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"balanced", "cache-aware"})
+  void replicatedHotRowSplitOverDpusPoolsLikeTheCpuBackend(String strategy) {
+    Trace trace = Trace.zipf(TableShapes.of(TABLES), 1.2, 5, 64, 6, 17);
+    try (DpuEmbeddingBackend backend = (DpuEmbeddingBackend) open(conf(strategy));
+        EmbeddingBackend cpu = new org.sparkfusion.dlrm.embedding.CpuBackendProvider().open(TABLES, Map.of(),
+            List.of())) {
+      CacheEntry hot = null;
+      for (int i = 0; i < 5; i++) {
+        Batch b = trace.batches.get(i);
+        if (i == 4) {
+          // Re-partitioned after 2 profiled batches: table 2's most replicated row, 14 times in bag 0.
+          for (CacheEntry e : backend.placement().hotRows[2].values()) {
+            hot = hot == null || e.dpus.length > hot.dpus.length ? e : hot;
+          }
+          assertThat(hot).as("a replicated row in table 2").isNotNull();
+          assertThat(hot.dpus.length).isGreaterThan(1);
+          b = withHotBag(b, 2, hot.rowA, 14);
+        }
+        float[] out = new float[b.numBags * 48];
+        float[] ref = new float[b.numBags * 48];
+        backend.pool(b.numBags, b.indices, b.offsets, out);
+        cpu.pool(b.numBags, b.indices, b.offsets, ref);
+        for (int k = 0; k < out.length; k++) {
+          assertThat((double) out[k]).as("batch %d value %d", i, k).isCloseTo(ref[k],
+              org.assertj.core.data.Offset.offset(1e-5));
+        }
+      }
+      // Bag 0 of table 2 was split: it became DPU bags on more than one of the row's copies.
+      DpuBatch routed = backend.lastRouted();
+      long bag0Dest = 2L * 16; // bag 0, table 2, column 0
+      int dpusWithBag0 = 0;
+      for (int d : hot.dpus) {
+        for (int k = 0; k < routed.destCount[d]; k++) {
+          if (routed.dest[d][k] == bag0Dest) {
+            dpusWithBag0++;
+            break;
+          }
+        }
+      }
+      assertThat(dpusWithBag0).as("copies serving the one bag").isGreaterThan(1);
+    }
+  }
+
+  /** The batch with bag 0 of table t replaced by n lookups of one row. */
+  private static Batch withHotBag(Batch b, int t, int row, int n) {
+    int[][] idx = b.indices.clone();
+    int[][] off = b.offsets.clone();
+    int[] bag = new int[n];
+    java.util.Arrays.fill(bag, row);
+    idx[t] = concat(bag, java.util.Arrays.copyOfRange(b.indices[t], b.offsets[t][1], b.offsets[t][b.numBags]));
+    off[t] = new int[b.numBags + 1];
+    for (int k = 1; k <= b.numBags; k++) {
+      off[t][k] = n + b.offsets[t][k] - b.offsets[t][1];
+    }
+    return new Batch(b.numBags, idx, off);
+  }
+
+  private static int[] concat(int[] a, int[] b) {
+    int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
   @Test
   void emptyBagsPoolToZeros() {
     try (EmbeddingBackend backend = open(conf("uniform"))) {
