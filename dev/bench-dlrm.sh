@@ -46,5 +46,13 @@ echo "== prepare inputs in $WORK"
 "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench prepare "$WORK"
 echo "== PyTorch ($THREADS threads)"
 OMP_NUM_THREADS="$THREADS" "$PY" "$ROOT/spark-dlrm/src/test/python/bench_torch.py" "$WORK" "$THREADS"
+echo "== native C reference for the large uniform gather ($THREADS threads)"
+if command -v gcc >/dev/null && gcc -O3 -march=native -pthread "$ROOT/dev/native/gather_limit.c" -o "$WORK/gather_limit"; then
+  "$WORK/gather_limit" "$THREADS" | tee "$WORK/native_limit.txt"
+else
+  rm -f "$WORK/native_limit.txt"; echo "no gcc: the report will lack the native reference" >&2
+fi
 echo "== Spark Fusion ($THREADS threads) and report"
-"${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench report "$WORK" "$ROOT/docs/benchmarks/dlrm.md" "$ROOT/docs/benchmarks/img" "$THREADS"
+# DlrmBench reruns PyTorch's sections right after its own (best PyTorch figure kept).
+SPARKFUSION_BENCH_TORCH="$PY $ROOT/spark-dlrm/src/test/python/bench_torch.py" OMP_NUM_THREADS="$THREADS" \
+  "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench report "$WORK" "$ROOT/docs/benchmarks/dlrm.md" "$ROOT/docs/benchmarks/img" "$THREADS"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of dev/bench-dlrm.sh: runs on the files DlrmBench prepare wrote and writes torch_results.json.
 
-Usage: /usr/bin/python3 bench_torch.py DIR THREADS
+Usage: /usr/bin/python3 bench_torch.py DIR THREADS [SECTIONS [OUT]]   (SECTIONS: gather,e2e; OUT: torch_results.json)
 Measures (i) nn.EmbeddingBag(mode="sum") gather+pool on the same table shapes and indices as the Java side,
 (ii) inference rows/s of the same DLRM (weights from DIR/e2e/model/*.npy) on the same rows, (iii) latency
 per batch of 1, 64, 2048 rows. PyTorch gets the same thread count and runs under torch.inference_mode().
@@ -125,9 +125,13 @@ def main():
     res = {"torch_version": torch.__version__, "threads": torch.get_num_threads(),
            "config": torch.__config__.show(), "parallel": torch.__config__.parallel_info(),
            "blas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")}
-    res["gather"] = gather(d, meta)
-    res["e2e"] = e2e(d, meta)
-    with open(os.path.join(d, "torch_results.json"), "w") as f:
+    sections = sys.argv[3].split(",") if len(sys.argv) > 3 else ["gather", "e2e"]
+    out_name = sys.argv[4] if len(sys.argv) > 4 else "torch_results.json"
+    if "gather" in sections:
+        res["gather"] = gather(d, meta)
+    if "e2e" in sections:
+        res["e2e"] = e2e(d, meta)
+    with open(os.path.join(d, out_name), "w") as f:
         json.dump(res, f, indent=1)
 
 
