@@ -3,7 +3,6 @@ package org.sparkfusion.dagtrain;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -154,9 +153,7 @@ abstract class Compressor {
       for (int i = 0; i < n; i++) {
         mags[i] = Math.abs(x[i]);
       }
-      double[] sorted = mags.clone();
-      Arrays.sort(sorted);
-      double threshold = sorted[n - k];
+      double threshold = kthLargest(mags.clone(), k);
       int above = 0;
       for (double m : mags) {
         if (m > threshold) {
@@ -176,6 +173,45 @@ abstract class Compressor {
       }
       return idx;
     }
+  }
+
+  /**
+   * The k-th largest value of {@code a} (1 <= k <= a.length), by iterative quickselect with a median-of-three
+   * pivot, in expected linear time; reorders {@code a}.
+   */
+  static double kthLargest(double[] a, int k) {
+    int target = a.length - k;
+    int lo = 0;
+    int hi = a.length - 1;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      double pivot = Math.max(Math.min(a[lo], a[mid]), Math.min(Math.max(a[lo], a[mid]), a[hi]));
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (a[i] < pivot) {
+          i++;
+        }
+        while (a[j] > pivot) {
+          j--;
+        }
+        if (i <= j) {
+          double t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (target <= j) {
+        hi = j;
+      } else if (target >= i) {
+        lo = i;
+      } else {
+        return a[target];
+      }
+    }
+    return a[target];
   }
 
   /** Keeps k entries chosen by a seeded generator; only the seed travels, not the indices. */

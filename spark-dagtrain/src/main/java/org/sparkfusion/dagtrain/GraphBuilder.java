@@ -128,6 +128,11 @@ public final class GraphBuilder {
     return add(name, OpRegistry.create(type, attrs, name), inputs);
   }
 
+  /** Per-sample type of an already defined node (for importers). */
+  TensorType typeOf(String node) {
+    return typeOf(node, node);
+  }
+
   /** Channels (first per-sample dimension) of an already defined node. */
   int channelsOf(String node) {
     return typeOf(node, node).shape()[0];

@@ -67,6 +67,10 @@ final class InProcessPipeline {
           workers[s + 1].backwardCodec.keptFraction()));
     }
     double samples = (double) o.steps() * o.microBatches() * o.microBatchSize();
-    return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0);
+    double[] compute = new double[stages];
+    for (int s = 0; s < stages; s++) {
+      compute[s] = workers[s].computeSeconds;
+    }
+    return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0, compute);
   }
 }

@@ -1,27 +1,30 @@
 package org.sparkfusion.dagtrain;
 
 /**
- * Compression of one pipeline link: activations forward, gradients backward. AdaTopK gives gradients a kept
- * fraction of min(1, 2 x the activation fraction): gradients are compressed more gently than activations.
+ * Compression of one pipeline link: activations forward, gradients backward, each with or without error
+ * feedback. AdaTopK gives gradients a kept fraction of min(1, 2 x the activation fraction) (gradients are
+ * compressed more gently than activations) and always feeds the dropped part of a gradient back into the next
+ * gradient message of that tensor; activations get error feedback only when it is configured.
  */
-record LinkCompression(String setting, Compressor activations, Compressor gradients, boolean errorFeedback) {
+record LinkCompression(String setting, Compressor activations, Compressor gradients, boolean activationFeedback,
+    boolean gradientFeedback) {
 
   static LinkCompression none() {
-    return new LinkCompression("none", new Compressor.Dense(), new Compressor.Dense(), false);
+    return new LinkCompression("none", new Compressor.Dense(), new Compressor.Dense(), false, false);
   }
 
-  /** For the fixed settings none, topk:F, randomk:F and int8 (same compressor both ways). */
+  /** For the fixed settings none, topk:F, randomk:F and int8 (same compressor and feedback both ways). */
   static LinkCompression fixed(String spec, boolean errorFeedback) {
-    return new LinkCompression(spec, Compressor.parse(spec), Compressor.parse(spec), errorFeedback);
+    return new LinkCompression(spec, Compressor.parse(spec), Compressor.parse(spec), errorFeedback, errorFeedback);
   }
 
   /** AdaTopK at a given activation fraction; a fraction of 1 sends dense fp32. */
-  static LinkCompression adaptive(double fraction, boolean errorFeedback) {
+  static LinkCompression adaptive(double fraction, boolean activationFeedback) {
     if (fraction >= 1) {
-      return new LinkCompression("adatopk", new Compressor.Dense(), new Compressor.Dense(), errorFeedback);
+      return new LinkCompression("adatopk", new Compressor.Dense(), new Compressor.Dense(), false, false);
     }
     return new LinkCompression("adatopk", new Compressor.TopK(fraction),
-        new Compressor.TopK(Math.min(1, 2 * fraction)), errorFeedback);
+        new Compressor.TopK(Math.min(1, 2 * fraction)), activationFeedback, true);
   }
 
   double activationFraction() {

@@ -38,8 +38,8 @@ final class StageWorker {
     this.seed = seed;
     this.outgoing = outgoing;
     this.incoming = incoming;
-    this.forwardCodec = new TensorCodec(outgoing != null && outgoing.errorFeedback());
-    this.backwardCodec = new TensorCodec(incoming != null && incoming.errorFeedback());
+    this.forwardCodec = new TensorCodec(outgoing != null && outgoing.activationFeedback());
+    this.backwardCodec = new TensorCodec(incoming != null && incoming.gradientFeedback());
     for (Node n : runner.graph.nodes()) {
       types.put(n.name(), n.output().dtype());
     }

@@ -2,9 +2,12 @@ package org.sparkfusion.dagtrain;
 
 import java.util.List;
 
-/** What a training run measured: loss per step, wall time at the end of each step, traffic per link. */
+/**
+ * What a training run measured: loss per step, wall time at the end of each step, traffic per link, and each
+ * stage's own compute seconds (forward, backward and optimizer, without waiting for peers).
+ */
 record TrainResult(List<Double> losses, List<Double> elapsedSeconds, double seconds, double samplesPerSecond,
-    List<LinkStat> links, int startStep) {
+    List<LinkStat> links, int startStep, double[] stageComputeSeconds) {
 
   double finalLoss() {
     return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);

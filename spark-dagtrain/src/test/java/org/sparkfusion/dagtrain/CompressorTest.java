@@ -56,6 +56,29 @@ class CompressorTest {
     assertThat(kept).isEqualTo(100);
   }
 
+  @Test void kthLargestAgreesWithSortingIncludingTies() {
+    SplittableRandom r = new SplittableRandom(7);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 1 + r.nextInt(300);
+      double[] x = new double[n];
+      for (int i = 0; i < n; i++) {
+        x[i] = trial % 2 == 0 ? r.nextInt(5) : r.nextDouble();
+      }
+      double[] sorted = x.clone();
+      Arrays.sort(sorted);
+      int k = 1 + r.nextInt(n);
+      assertThat(Compressor.kthLargest(x.clone(), k)).as("n=%d k=%d", n, k).isEqualTo(sorted[n - k]);
+    }
+  }
+
+  @Test void adaTopKFeedsBackGradientsButNotActivationsByDefault() {
+    LinkCompression l = LinkCompression.adaptive(0.2, false);
+    assertThat(l.gradientFeedback()).isTrue();
+    assertThat(l.activationFeedback()).isFalse();
+    assertThat(l.gradients().fraction()).isEqualTo(0.4);
+    assertThat(LinkCompression.adaptive(1, false).gradientFeedback()).isFalse();
+  }
+
   @Test void topKIsSmallerThanAQuarterOfDenseAtTenPercent() throws Exception {
     double[] x = random(10_000, 3);
     assertThat(encode(new Compressor.TopK(0.1), x).length).isLessThan(encode(new Compressor.Dense(), x).length / 4);
