@@ -44,9 +44,18 @@ final class PartitionStudy {
    * {@link #evaluate} measures the later, unseen batches of the same distribution.
    */
   LoadReport evaluateOnProfile(Placement placement) {
+    return loadOn(placement, trace.batches.subList(0, profileBatches));
+  }
+
+  /** Load on the evaluated (unseen) batches only: same routing as {@link #evaluate}, no host timing. */
+  LoadReport loadOnFresh(Placement placement) {
+    return loadOn(placement, trace.batches.subList(profileBatches, trace.batches.size()));
+  }
+
+  private LoadReport loadOn(Placement placement, List<Batch> batches) {
     LoadReport report = new LoadReport(placement.strategy.id, placement.nrDpus);
     Router router = new Router(placement);
-    for (Batch b : trace.batches.subList(0, profileBatches)) {
+    for (Batch b : batches) {
       DpuBatch routed = router.route(b);
       report.add(routed, KernelCounts.of(routed, placement.rowWords), new CostModel.Latency());
     }

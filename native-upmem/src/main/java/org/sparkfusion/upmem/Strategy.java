@@ -8,9 +8,12 @@ enum Strategy {
   UNIFORM("uniform"),
   /** Columns split into groups, each group's rows in equal tiles over its own DPUs. */
   COLUMN("column"),
-  /** Rows placed by profiled access counts so every DPU gets the same number of lookups. */
+  /**
+   * Rows placed by profiled access counts so every DPU gets the same number of lookups; rows hotter than a fraction
+   * of a DPU's share are replicated over several DPUs.
+   */
   BALANCED("balanced"),
-  /** Balanced, plus a cache region of replicated hot rows and partial sums of co-occurring pairs. */
+  /** Balanced, with a bounded cache region per DPU holding the hot-row replicas and co-occurring pairs' sums. */
   CACHE_AWARE("cache-aware");
 
   final String id;
