@@ -1,15 +1,20 @@
 package org.sparkfusion.dagtrain;
 
-import com.esotericsoftware.kryo.Kryo;
+import org.sparkfusion.common.kryo.KryoIds;
 import org.sparkfusion.common.kryo.KryoRegistrations;
 
 /** Classes dagtrain puts through Spark's data serializer. */
 public final class DagTrainKryo implements KryoRegistrations {
   @Override
-  public void register(Kryo kryo) {
-    kryo.register(Sample.class);
-    kryo.register(float[].class);
-    kryo.register(float[][].class);
-    kryo.register(String[].class);
+  public int idBase() {
+    return KryoIds.DAGTRAIN;
+  }
+
+  @Override
+  public void register(KryoIds.Registrar registrar) {
+    registrar.register(Sample.class);
+    registrar.register(float[].class);
+    registrar.register(float[][].class);
+    registrar.register(String[].class);
   }
 }

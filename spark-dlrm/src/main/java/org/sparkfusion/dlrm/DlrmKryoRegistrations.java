@@ -1,6 +1,6 @@
 package org.sparkfusion.dlrm;
 
-import com.esotericsoftware.kryo.Kryo;
+import org.sparkfusion.common.kryo.KryoIds;
 import org.sparkfusion.common.kryo.KryoRegistrations;
 
 /**
@@ -9,7 +9,12 @@ import org.sparkfusion.common.kryo.KryoRegistrations;
  */
 public final class DlrmKryoRegistrations implements KryoRegistrations {
   @Override
-  public void register(Kryo kryo) {
-    kryo.register(org.apache.spark.sql.types.ArrayType.class);
+  public int idBase() {
+    return KryoIds.DLRM;
+  }
+
+  @Override
+  public void register(KryoIds.Registrar registrar) {
+    registrar.register(org.apache.spark.sql.types.ArrayType.class);
   }
 }

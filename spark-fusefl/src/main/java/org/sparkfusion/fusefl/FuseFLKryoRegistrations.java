@@ -1,6 +1,6 @@
 package org.sparkfusion.fusefl;
 
-import com.esotericsoftware.kryo.Kryo;
+import org.sparkfusion.common.kryo.KryoIds;
 import org.sparkfusion.common.kryo.KryoRegistrations;
 
 /**
@@ -9,9 +9,14 @@ import org.sparkfusion.common.kryo.KryoRegistrations;
  */
 public final class FuseFLKryoRegistrations implements KryoRegistrations {
   @Override
-  public void register(Kryo kryo) {
-    kryo.register(byte[].class);
-    kryo.register(byte[][].class);
-    kryo.register(Object[].class);
+  public int idBase() {
+    return KryoIds.FUSEFL;
+  }
+
+  @Override
+  public void register(KryoIds.Registrar registrar) {
+    registrar.register(byte[].class);
+    registrar.register(byte[][].class);
+    registrar.register(Object[].class);
   }
 }

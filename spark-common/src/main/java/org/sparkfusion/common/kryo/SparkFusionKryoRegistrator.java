@@ -1,6 +1,9 @@
 package org.sparkfusion.common.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.ServiceLoader;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -21,9 +24,27 @@ public class SparkFusionKryoRegistrator implements KryoRegistrator {
     if (nd4jPresent()) {
       Nd4jRegistration.register(kryo);
     }
-    for (KryoRegistrations module :
-        ServiceLoader.load(KryoRegistrations.class, SparkFusionKryoRegistrator.class.getClassLoader())) {
-      module.register(kryo);
+    List<KryoRegistrations> modules = new ArrayList<>();
+    ServiceLoader.load(KryoRegistrations.class, SparkFusionKryoRegistrator.class.getClassLoader())
+        .forEach(modules::add);
+    registerModules(kryo, modules);
+  }
+
+  /** Registers each module in its own ID block, in block order (the class path order does not matter). */
+  static void registerModules(Kryo kryo, List<KryoRegistrations> modules) {
+    List<KryoRegistrations> sorted = new ArrayList<>(modules);
+    sorted.sort(Comparator.comparingInt(KryoRegistrations::idBase));
+    for (int i = 0; i < sorted.size(); i++) {
+      KryoRegistrations m = sorted.get(i);
+      if (m.idBase() < KryoIds.FUSEFL || m.idBase() % KryoIds.BLOCK != 0) {
+        throw new IllegalStateException(m.getClass().getName() + " has Kryo ID base " + m.idBase()
+            + "; use a block of KryoIds above spark-common's");
+      }
+      if (i > 0 && sorted.get(i - 1).idBase() == m.idBase()) {
+        throw new IllegalStateException(sorted.get(i - 1).getClass().getName() + " and " + m.getClass().getName()
+            + " both use Kryo ID block " + m.idBase());
+      }
+      m.register(new KryoIds.Registrar(kryo, m.getClass().getName(), m.idBase()));
     }
   }
 
@@ -40,9 +61,10 @@ public class SparkFusionKryoRegistrator implements KryoRegistrator {
   private static final class Nd4jRegistration {
     static void register(Kryo kryo) {
       INDArraySerializer arrays = new INDArraySerializer();
-      kryo.register(Nd4j.getBackend().getNDArrayClass(), arrays);
+      KryoIds.Registrar registrar = new KryoIds.Registrar(kryo, "spark-common (ND4J)", KryoIds.COMMON);
+      registrar.register(Nd4j.getBackend().getNDArrayClass(), arrays);
+      registrar.register(INDArray[].class);
       kryo.addDefaultSerializer(INDArray.class, arrays);
-      kryo.register(INDArray[].class);
     }
   }
 
