@@ -20,9 +20,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -135,6 +132,14 @@ final class DlrmBench {
     return (int) ((id * 0x9E3779B1L) & (rows - 1));
   }
 
+  /** Lookups/s of one case: {fp32 backend, int8 backend, (slot for PyTorch's figure), row-touch limit}. */
+  static double[] measureCase(Path dir, GatherCase c, ExecutorService pool, int threads) throws Exception {
+    double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), pool, threads);
+    double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), pool, threads);
+    double touch = gatherThroughput(dir, c, null, pool, threads);
+    return new double[] {fp32, int8, Double.NaN, touch};
+  }
+
   /** {@code gather DIR THREADS [NAME-FILTER]}: only section (i), printed, for quick experiments. */
   static void gatherOnly(Path dir, int threads, String filter) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -142,11 +147,9 @@ final class DlrmBench {
       System.out.printf("memory read bandwidth probe: %.2f GB/s%n", bandwidthProbe(pool, threads));
       for (GatherCase c : CASES) {
         if (c.name().contains(filter)) {
-          double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), pool, threads);
-          double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), pool, threads);
-          double touch = gatherThroughput(dir, c, null, pool, threads);
+          double[] v = measureCase(dir, c, pool, threads);
           System.out.printf("java gather %-34s fp32 %.2f M/s (%.2f GB/s) int8 %.2f M/s row-touch %.2f M/s (%.2f GB/s)%n",
-              c.name(), fp32 / 1e6, fp32 * c.dim() * 4 / 1e9, int8 / 1e6, touch / 1e6, touch * c.dim() * 4 / 1e9);
+              c.name(), v[0] / 1e6, v[0] * c.dim() * 4 / 1e9, v[1] / 1e6, v[3] / 1e6, v[3] * c.dim() * 4 / 1e9);
         }
       }
     } finally {
@@ -168,13 +171,11 @@ final class DlrmBench {
       System.out.printf("memory read bandwidth probe: %.2f GB/s%n", bandwidth);
       Map<String, double[]> gather = new LinkedHashMap<>(); // name -> {ours fp32 lookups/s, int8, torch, row-touch}
       for (GatherCase c : CASES) {
-        double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), pool, threads);
-        double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), pool, threads);
-        double touch = gatherThroughput(dir, c, null, pool, threads);
-        double t = torch.get("gather").get(c.name()).get("lookups_per_s").asDouble();
-        gather.put(c.name(), new double[] {fp32, int8, t, touch});
-        System.out.printf("java gather %-34s fp32 %.2f M/s int8 %.2f M/s torch %.2f M/s%n", c.name(), fp32 / 1e6,
-            int8 / 1e6, t / 1e6);
+        double[] v = measureCase(dir, c, pool, threads);
+        v[2] = torch.get("gather").get(c.name()).get("lookups_per_s").asDouble();
+        gather.put(c.name(), v);
+        System.out.printf("java gather %-34s fp32 %.2f M/s int8 %.2f M/s torch %.2f M/s%n", c.name(), v[0] / 1e6,
+            v[1] / 1e6, v[2] / 1e6);
       }
       JsonNode torchAgain = rerunTorch(dir, threads, "gather");
       if (torchAgain != null) {
