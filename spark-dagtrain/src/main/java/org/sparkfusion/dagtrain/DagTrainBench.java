@@ -162,7 +162,8 @@ final class DagTrainBench {
       md.append("## ").append(bm.name()).append(", slowest link ").append(profile).append("\n\n");
       Setting baseSetting = settings.get(0);
       TrainingReport base = reports.get(baseSetting.label());
-      double target = movingAverage(base.losses(), base.losses().size() - 1) * 1.02;
+      double baseFin = finalLoss(base);
+      double target = baseFin * 1.02;
       double baseTime = timeTo(base, target);
       md.append(String.format(Locale.ROOT, "Target loss %.4f.%n%n", target));
       md.append("| setting | stages (sites) | kept fraction on links | compute s/step per stage | link s/step (planned) |"
@@ -173,14 +174,11 @@ final class DagTrainBench {
         TrainingReport r = reports.get(s.label());
         Plan p = plans.get(s.label());
         double t = timeTo(r, target);
-        double fin = movingAverage(r.losses(), r.losses().size() - 1);
-        double baseFin = movingAverage(base.losses(), base.losses().size() - 1);
+        double fin = finalLoss(r);
         long bytes = r.links().stream().mapToLong(TrainingReport.Link::bytes).sum();
-        StringBuilder kept = new StringBuilder();
+        String kept = keptFractions(p);
         StringBuilder linkT = new StringBuilder();
         for (Plan.LinkPlan l : p.links) {
-          kept.append(String.format(Locale.ROOT, "%s%.2f/%.2f", kept.length() == 0 ? "" : ", ", l.activationFraction(),
-              l.gradientFraction()));
           linkT.append(String.format(Locale.ROOT, "%s%.2f", linkT.length() == 0 ? "" : ", ", l.seconds() * micro));
         }
         StringBuilder comp = new StringBuilder();
@@ -188,7 +186,7 @@ final class DagTrainBench {
           comp.append(String.format(Locale.ROOT, "%s%.2f", comp.length() == 0 ? "" : ", ", c / steps));
         }
         md.append(String.format(Locale.ROOT, "| %s | %d (%s) | %s | %s | %s | %.2f | %.1f | %s | %s | %.4f | %+.1f%% | %.1f MB |%n",
-            s.label(), p.stageCount(), sites(p), kept.length() == 0 ? "-" : kept, comp, linkT.length() == 0 ? "-" : linkT,
+            s.label(), p.stageCount(), sites(p), kept.isEmpty() ? "-" : kept, comp, linkT.length() == 0 ? "-" : linkT,
             r.seconds() / r.losses().size(), r.throughput(),
             Double.isNaN(t) ? "not reached" : String.format(Locale.ROOT, "%.1f", t),
             Double.isNaN(t) || Double.isNaN(baseTime) ? "-" : String.format(Locale.ROOT, "%.2fx", baseTime / t), fin,
@@ -330,9 +328,9 @@ final class DagTrainBench {
 
   static void table(StringBuilder md, List<Setting> settings, Map<String, TrainingReport> reports, Map<String, Plan> plans) {
     TrainingReport base = reports.get(settings.get(0).label());
-    double target = movingAverage(base.losses(), base.losses().size() - 1) * 1.02;
+    double baseFin = finalLoss(base);
+    double target = baseFin * 1.02;
     double baseTime = timeTo(base, target);
-    double baseFin = movingAverage(base.losses(), base.losses().size() - 1);
     md.append(String.format(Locale.ROOT, "Target loss %.4f.%n%n", target));
     md.append("| setting | stages on | measured link Mbit/s | kept fraction (act/grad) | step time (s) | throughput (samples/s) |"
         + " time to target (s) | speed-up vs (a) | final loss (5-step avg) | vs (a) | bytes on links |\n");
@@ -341,13 +339,11 @@ final class DagTrainBench {
       TrainingReport r = reports.get(s.label());
       Plan p = plans.get(s.label());
       double t = timeTo(r, target);
-      double fin = movingAverage(r.losses(), r.losses().size() - 1);
+      double fin = finalLoss(r);
       long bytes = r.links().stream().mapToLong(TrainingReport.Link::bytes).sum();
-      StringBuilder kept = new StringBuilder();
+      String kept = keptFractions(p);
       StringBuilder bw = new StringBuilder();
       for (Plan.LinkPlan l : p.links) {
-        kept.append(String.format(Locale.ROOT, "%s%.2f/%.2f", kept.length() == 0 ? "" : ", ", l.activationFraction(),
-            l.gradientFraction()));
         bw.append(String.format(Locale.ROOT, "%s%.0f", bw.length() == 0 ? "" : ", ", l.bytesPerSecond() * 8 / 1e6));
       }
       StringBuilder on = new StringBuilder();
@@ -399,6 +395,21 @@ final class DagTrainBench {
     }
     return new Run(new TrainingReport(bm.name(), ex.length, s.compression(), r.losses(), r.elapsedSeconds(), 0, r.seconds(),
         r.samplesPerSecond(), links, plan.toJson()), r.stageComputeSeconds());
+  }
+
+  /** The 5-step moving average of the loss at the last step. */
+  static double finalLoss(TrainingReport r) {
+    return movingAverage(r.losses(), r.losses().size() - 1);
+  }
+
+  /** "act/grad" kept fraction per planned link, comma-separated; empty for a one-stage plan. */
+  static String keptFractions(Plan p) {
+    StringBuilder kept = new StringBuilder();
+    for (Plan.LinkPlan l : p.links) {
+      kept.append(String.format(Locale.ROOT, "%s%.2f/%.2f", kept.length() == 0 ? "" : ", ", l.activationFraction(),
+          l.gradientFraction()));
+    }
+    return kept.toString();
   }
 
   static double movingAverage(List<Double> l, int i) {
