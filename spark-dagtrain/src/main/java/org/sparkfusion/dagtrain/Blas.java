@@ -24,6 +24,19 @@ final class Blas {
 
   /** C[m,n] += A[m,k] * B[n,k]^T. */
   static void gemmBT(double[] a, int aOff, double[] b, int bOff, double[] c, int cOff, int m, int k, int n) {
+    if (m >= 8) {
+      // transpose B once, then the row-times-matrix form whose inner loop the JIT vectorises (a dot product's
+      // floating-point reduction it cannot)
+      double[] bt = new double[k * n];
+      for (int j = 0; j < n; j++) {
+        int bj = bOff + j * k;
+        for (int p = 0; p < k; p++) {
+          bt[p * n + j] = b[bj + p];
+        }
+      }
+      gemm(a, aOff, bt, 0, c, cOff, m, k, n);
+      return;
+    }
     for (int i = 0; i < m; i++) {
       int ai = aOff + i * k;
       for (int j = 0; j < n; j++) {

@@ -52,36 +52,52 @@ final class CausalSelfAttentionOp extends Op {
     Blas.gemm(x.data, 0, p[0].data, 0, qkv, 0, n * t, dim, 3 * dim);
     double[] probs = new double[n * heads * t * t];
     double[] o = new double[n * t * dim];
+    // per (sequence, head): contiguous copies so the inner loops run over unit strides and vectorise
+    double[] qc = new double[t * dh];
+    double[] kt = new double[dh * t];
+    double[] vc = new double[t * dh];
+    double[] oc = new double[dh];
     for (int b = 0; b < n; b++) {
       for (int h = 0; h < heads; h++) {
+        gather(qkv, b, h, 0, t, dh, qc);
+        gather(qkv, b, h, 2, t, dh, vc);
+        for (int j = 0; j < t; j++) {
+          int src = (b * t + j) * 3 * dim + dim + h * dh;
+          for (int d = 0; d < dh; d++) {
+            kt[d * t + j] = qkv[src + d];
+          }
+        }
         int pOff = (b * heads + h) * t * t;
         for (int i = 0; i < t; i++) {
+          int row = pOff + i * t;
+          for (int d = 0; d < dh; d++) {
+            double qd = qc[i * dh + d] * scale;
+            int kd = d * t;
+            for (int j = 0; j <= i; j++) {
+              probs[row + j] += qd * kt[kd + j];
+            }
+          }
           double max = Double.NEGATIVE_INFINITY;
           for (int j = 0; j <= i; j++) {
-            double s = 0;
-            for (int d = 0; d < dh; d++) {
-              s += q(qkv, b, i, h, d, t, dh) * k(qkv, b, j, h, d, t, dh);
-            }
-            s *= scale;
-            probs[pOff + i * t + j] = s;
-            max = Math.max(max, s);
+            max = Math.max(max, probs[row + j]);
           }
           double sum = 0;
           for (int j = 0; j <= i; j++) {
-            double e = Math.exp(probs[pOff + i * t + j] - max);
-            probs[pOff + i * t + j] = e;
+            double e = Math.exp(probs[row + j] - max);
+            probs[row + j] = e;
             sum += e;
           }
+          double inv = 1 / sum;
+          java.util.Arrays.fill(oc, 0);
           for (int j = 0; j <= i; j++) {
-            probs[pOff + i * t + j] /= sum;
-          }
-          for (int d = 0; d < dh; d++) {
-            double acc = 0;
-            for (int j = 0; j <= i; j++) {
-              acc += probs[pOff + i * t + j] * v(qkv, b, j, h, d, t, dh);
+            double pij = probs[row + j] * inv;
+            probs[row + j] = pij;
+            int vj = j * dh;
+            for (int d = 0; d < dh; d++) {
+              oc[d] += pij * vc[vj + d];
             }
-            o[(b * t + i) * dim + h * dh + d] = acc;
           }
+          System.arraycopy(oc, 0, o, (b * t + i) * dim + h * dh, dh);
         }
       }
     }
@@ -96,15 +112,12 @@ final class CausalSelfAttentionOp extends Op {
     return y;
   }
 
-  private int qkvIndex(int b, int i, int part, int h, int d, int t, int dh) {
-    return (b * t + i) * 3 * dim + part * dim + h * dh + d;
+  /** Copies part (0 q, 1 k, 2 v) of head h of sequence b from the qkv rows into a contiguous [t, dh] array. */
+  private void gather(double[] qkv, int b, int h, int part, int t, int dh, double[] out) {
+    for (int i = 0; i < t; i++) {
+      System.arraycopy(qkv, (b * t + i) * 3 * dim + part * dim + h * dh, out, i * dh, dh);
+    }
   }
-
-  private double q(double[] a, int b, int i, int h, int d, int t, int dh) { return a[qkvIndex(b, i, 0, h, d, t, dh)]; }
-
-  private double k(double[] a, int b, int i, int h, int d, int t, int dh) { return a[qkvIndex(b, i, 1, h, d, t, dh)]; }
-
-  private double v(double[] a, int b, int i, int h, int d, int t, int dh) { return a[qkvIndex(b, i, 2, h, d, t, dh)]; }
 
   @Override void backward(Tensor g, Tensor[] in, Tensor[] p, OpCache cache, Tensor[] gIn, Tensor[] gP) {
     Tensor x = in[0];
@@ -124,28 +137,59 @@ final class CausalSelfAttentionOp extends Op {
     Blas.gemmBT(g.data, 0, p[2].data, 0, dO, 0, rows, dim, dim);
     double[] dqkv = new double[rows * 3 * dim];
     double[] dP = new double[t];
+    double[] qc = new double[t * dh];
+    double[] kc = new double[t * dh];
+    double[] vt = new double[dh * t];
+    double[] doc = new double[t * dh];
+    double[] dq = new double[t * dh];
+    double[] dk = new double[t * dh];
+    double[] dv = new double[t * dh];
     for (int b = 0; b < n; b++) {
       for (int h = 0; h < heads; h++) {
+        gather(qkv, b, h, 0, t, dh, qc);
+        gather(qkv, b, h, 1, t, dh, kc);
+        for (int j = 0; j < t; j++) {
+          int src = (b * t + j) * 3 * dim + 2 * dim + h * dh;
+          for (int d = 0; d < dh; d++) {
+            vt[d * t + j] = qkv[src + d];
+          }
+          System.arraycopy(dO, (b * t + j) * dim + h * dh, doc, j * dh, dh);
+        }
+        java.util.Arrays.fill(dq, 0);
+        java.util.Arrays.fill(dk, 0);
+        java.util.Arrays.fill(dv, 0);
         int pOff = (b * heads + h) * t * t;
         for (int i = 0; i < t; i++) {
+          int row = pOff + i * t;
+          java.util.Arrays.fill(dP, 0, i + 1, 0);
+          for (int d = 0; d < dh; d++) {
+            double g0 = doc[i * dh + d];
+            int vd = d * t;
+            for (int j = 0; j <= i; j++) {
+              dP[j] += g0 * vt[vd + j];
+            }
+          }
           double dot = 0;
           for (int j = 0; j <= i; j++) {
-            double s = 0;
-            for (int d = 0; d < dh; d++) {
-              s += dO[(b * t + i) * dim + h * dh + d] * v(qkv, b, j, h, d, t, dh);
-            }
-            dP[j] = s;
-            dot += s * probs[pOff + i * t + j];
+            dot += dP[j] * probs[row + j];
           }
+          int ii = i * dh;
           for (int j = 0; j <= i; j++) {
-            double pij = probs[pOff + i * t + j];
+            double pij = probs[row + j];
             double dS = pij * (dP[j] - dot) * scale;
+            int jj = j * dh;
             for (int d = 0; d < dh; d++) {
-              dqkv[qkvIndex(b, j, 2, h, d, t, dh)] += pij * dO[(b * t + i) * dim + h * dh + d];
-              dqkv[qkvIndex(b, i, 0, h, d, t, dh)] += dS * k(qkv, b, j, h, d, t, dh);
-              dqkv[qkvIndex(b, j, 1, h, d, t, dh)] += dS * q(qkv, b, i, h, d, t, dh);
+              dv[jj + d] += pij * doc[ii + d];
+              dq[ii + d] += dS * kc[jj + d];
+              dk[jj + d] += dS * qc[ii + d];
             }
           }
+        }
+        for (int j = 0; j < t; j++) {
+          int dst = (b * t + j) * 3 * dim + h * dh;
+          System.arraycopy(dq, j * dh, dqkv, dst, dh);
+          System.arraycopy(dk, j * dh, dqkv, dst + dim, dh);
+          System.arraycopy(dv, j * dh, dqkv, dst + 2 * dim, dh);
         }
       }
     }

@@ -13,6 +13,7 @@ class OpGradientTest {
 
   @Test void linearBackwardMatchesFiniteDifferences() {
     GradCheck.check(new LinearOp(5, 3), 2, f(4, 5));
+    GradCheck.check(new LinearOp(5, 3), 1, f(3, 5)); // fewer than 8 rows: the direct A B^T kernel
   }
 
   @Test void conv2dBackwardMatchesFiniteDifferences() {
@@ -49,6 +50,7 @@ class OpGradientTest {
 
   @Test void causalSelfAttentionBackwardMatchesFiniteDifferences() {
     GradCheck.check(new CausalSelfAttentionOp(4, 2), 2, f(3, 4));
+    GradCheck.check(new CausalSelfAttentionOp(6, 3), 3, f(5, 6));
   }
 
   @Test void reluBackwardMatchesFiniteDifferences() {
@@ -73,5 +75,12 @@ class OpGradientTest {
 
   @Test void softmaxCrossEntropyBackwardMatchesFiniteDifferences() {
     GradCheck.check(new SoftmaxCrossEntropyOp(), 3, f(4, 5), i(4));
+  }
+
+  @Test void fastTanhAgreesWithMathTanh() {
+    for (double u = -30; u <= 30; u += 0.00137) {
+      org.junit.jupiter.api.Assertions.assertEquals(Math.tanh(u), ActivationOp.tanh(u), 1e-15 + 4e-16 * Math.abs(Math.tanh(u)) * 8,
+          "tanh(" + u + ")");
+    }
   }
 }
