@@ -3,13 +3,17 @@
 # veth pairs, every site-to-site direction shaped with tc (htb rate + netem delay), a Spark standalone Master
 # on the host side of the bridge and one Worker (1 core) inside each site. Namespace addresses only.
 #
-#   dev/testbed.sh up [--sites N] [--links SPEC] [--delay 5ms] [--worker-memory 2g]   prints the master URL
+#   dev/testbed.sh up [--sites N] [--links SPEC] [--delay 5ms] [--worker-memory 2g] [--cpus C0,C1,..]
+#                                                                                     prints the master URL
 #   dev/testbed.sh shape --links SPEC [--delay 5ms]                                     re-shapes running sites
 #   dev/testbed.sh status | down
 #
 # SPEC lists site pairs and rates, e.g. "0-1:1gbit,0-2:8mbit,1-2:8mbit" (default); unlisted pairs get 10gbit.
 # The Spark runtime is $SPARKFUSION_RUNTIME (a directory with jars/ and optionally sparkfusion/), by default
 # sparkfusion-dist/target/spark-runtime. Needs root, iproute2 (ip, tc) and Java 17.
+# --cpus gives each site's Worker (and the executors it starts) its own CPU capacity in cores, e.g. 1,0.5,0.25:
+# a cgroup (v2 cpu.max, or v1 cpu.cfs_quota_us) per site, so sites compute at different speeds like the
+# heterogeneous devices of a real multi-site deployment. Without it every site may use all cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +26,7 @@ SITES=3
 LINKS="0-1:1gbit,0-2:8mbit,1-2:8mbit"
 DELAY=5ms
 WORKER_MEM=2g
+CPUS=""
 
 die() { echo "testbed: $*" >&2; exit 1; }
 need_root() { [[ $(id -u) == 0 ]] || die "needs root (network namespaces)"; command -v tc >/dev/null || die "needs iproute2 (apt-get install iproute2)"; }
@@ -34,10 +39,39 @@ parse() {
       --links) LINKS="$2"; shift 2 ;;
       --delay) DELAY="$2"; shift 2 ;;
       --worker-memory) WORKER_MEM="$2"; shift 2 ;;
+      --cpus) CPUS="$2"; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
   [[ "$SITES" =~ ^[0-9]+$ && "$SITES" -ge 2 && "$SITES" -le 8 ]] || die "--sites must be 2..8"
+  if [[ -n "$CPUS" ]]; then
+    IFS=',' read -ra CPU_LIST <<< "$CPUS"
+    [[ ${#CPU_LIST[@]} == "$SITES" ]] || die "--cpus needs one value per site ($SITES), got '$CPUS'"
+    local c
+    for c in "${CPU_LIST[@]}"; do
+      [[ "$c" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v c="$c" 'BEGIN { exit !(c >= 0.01) }' || die "--cpus: '$c' is not a core count >= 0.01"
+    done
+  fi
+}
+
+cgroup_dir() { # cpu cgroup directory of site $1 (v2 if mounted as the unified root, else v1 cpu controller)
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then echo "/sys/fs/cgroup/sparkfusion-site$1"
+  else echo "/sys/fs/cgroup/cpu/sparkfusion-site$1"; fi
+}
+
+limit_cpu() { # put pid $2 (site $1's Worker) into a cgroup capped at CPU_LIST[$1] cores
+  local i=$1 pid=$2 dir quota
+  dir=$(cgroup_dir "$i")
+  quota=$(awk -v c="${CPU_LIST[$i]}" 'BEGIN { printf "%d", c * 100000 }')
+  mkdir -p "$dir" || die "cannot create cgroup $dir (is the cpu controller mounted and writable?)"
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+    echo "$quota 100000" > "$dir/cpu.max"
+  else
+    echo 100000 > "$dir/cpu.cfs_period_us"
+    echo "$quota" > "$dir/cpu.cfs_quota_us"
+  fi
+  echo "$pid" > "$dir/cgroup.procs"
 }
 
 rate_of() { # rate for the pair $1-$2 from LINKS
@@ -117,7 +151,9 @@ PROPS
         --host "$(site_ip "$i")" --port 0 --webui-port 0 -c 1 -m "$WORKER_MEM" --work-dir "$STATE/work$i" \
         "spark://$NET.1:$MASTER_PORT" > "$STATE/worker-$i.log" 2>&1 &
     echo $! > "$STATE/worker-$i.pid"
+    [[ -z "$CPUS" ]] || limit_cpu "$i" "$!"
   done
+  echo "${CPUS:-}" > "$STATE/cpus"
   local n=0 tries
   for ((tries = 0; tries < 90; tries++)); do
     n=$( (grep -l "Successfully registered with master" "$STATE"/worker-*.log 2>/dev/null || true) | wc -l)
@@ -125,7 +161,7 @@ PROPS
     sleep 2
   done
   [[ $n -ge $SITES ]] || { echo "testbed: only $n of $SITES workers registered; see $STATE/*.log" >&2; down; exit 1; }
-  echo "testbed: $SITES sites up, links $LINKS, delay $DELAY; driver host for jobs: $NET.1" >&2
+  echo "testbed: $SITES sites up, links $LINKS, delay $DELAY, cpus ${CPUS:-unlimited}; driver host for jobs: $NET.1" >&2
   echo "spark://$NET.1:$MASTER_PORT" | tee "$STATE/master-url"
 }
 
@@ -142,7 +178,7 @@ shape() {
 
 status() {
   [[ -f "$STATE/master-url" ]] || { echo "testbed: down"; return; }
-  echo "master $(cat "$STATE/master-url")"
+  echo "master $(cat "$STATE/master-url"), cpus per site: $(cat "$STATE/cpus" 2>/dev/null || true)"
   local s; s=$(cat "$STATE/sites")
   for ((i = 0; i < s; i++)); do
     echo "site $i $(site_ip "$i"):"; ip netns exec "sfsite$i" tc -s class show dev "sfn$i" | grep -E "class htb|Sent" | paste - - | awk '{print "  " $0}' | cut -c1-160
@@ -168,7 +204,11 @@ down() {
     ip netns del "$ns" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
-  rm -f "$STATE/master-url" "$STATE/sites"
+  for ((i = 0; i < 8; i++)); do
+    f=$(cgroup_dir "$i")
+    [[ -d "$f" ]] && rmdir "$f" 2>/dev/null || true
+  done
+  rm -f "$STATE/master-url" "$STATE/sites" "$STATE/cpus"
   echo "testbed: down" >&2
 }
 
@@ -177,5 +217,5 @@ case "${1:-}" in
   shape) shift; shape "$@" ;;
   status) status ;;
   down) down ;;
-  *) echo "usage: dev/testbed.sh up [--sites N] [--links SPEC] [--delay D] | shape --links SPEC | status | down" >&2; exit 2 ;;
+  *) echo "usage: dev/testbed.sh up [--sites N] [--links SPEC] [--delay D] [--cpus C0,C1,..] | shape --links SPEC | status | down" >&2; exit 2 ;;
 esac

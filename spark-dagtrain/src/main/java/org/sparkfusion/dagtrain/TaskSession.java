@@ -58,6 +58,8 @@ final class TaskSession {
         ctx.barrier();
       }
       double[] times = WorkloadEstimator.calibrate(graph, spec.microBatchSize, 3, spec.seed);
+      ctx.barrier();
+      double pass = WorkloadEstimator.sustainedPassSeconds(graph, spec.microBatchSize, spec.seed, 1.5);
       long budget = spec.memoryBudgetMb > 0 ? spec.memoryBudgetMb << 20 : Runtime.getRuntime().maxMemory() / 2;
       LOG.info("dagtrain task {} at {}: measured links in {}s, bandwidth {} B/s, latency {} s", me, addresses[me],
           String.format("%.2f", (System.nanoTime() - t0) / 1e9), java.util.Arrays.toString(bandwidth),
@@ -67,6 +69,7 @@ final class TaskSession {
       row.set("latency", JSON.valueToTree(latency));
       row.set("bandwidth", JSON.valueToTree(bandwidth));
       row.set("times", JSON.valueToTree(times));
+      row.put("pass", pass);
       row.put("memory", budget);
       row.put("samples", samples.size());
       String[] rows = ctx.allGather(row.toString());
@@ -144,9 +147,7 @@ final class TaskSession {
       JsonNode r = JSON.readTree(rows[i]);
       names[i] = "task-" + i + "@" + r.path("host").asText();
       times[i] = JSON.convertValue(r.path("times"), double[].class);
-      for (double t : times[i]) {
-        totals[i] += t;
-      }
+      totals[i] = r.path("pass").asDouble();
       for (int j = 0; j < n; j++) {
         bw[i][j] = i == j ? Double.POSITIVE_INFINITY : r.path("bandwidth").get(j).asDouble();
         lat[i][j] = i == j ? 0 : r.path("latency").get(j).asDouble();
@@ -163,8 +164,20 @@ final class TaskSession {
     for (int i = 0; i < n; i++) {
       speed[i] = totals[base] / totals[i];
     }
+    // op shares from the median executor's best-of-3 op times, scaled to its sustained pass time, so predicted
+    // stage times include CPU quotas and sharing; every executor's speed relative to it from the sustained passes
+    double burst = 0;
+    for (double t : times[base]) {
+      burst += t;
+    }
+    double[] nodeSeconds = times[base].clone();
+    for (int i = 0; i < nodeSeconds.length; i++) {
+      nodeSeconds[i] *= totals[base] / burst;
+    }
     ClusterProfile cluster = new ClusterProfile(names, bw, lat, mem, speed);
-    CostModel m = new CostModel(graph, cluster, times[base], spec.microBatches, spec.microBatchSize, spec.compression,
+    LOG.info("dagtrain executor speeds {} (sustained pass seconds {})", java.util.Arrays.toString(speed),
+        java.util.Arrays.toString(totals));
+    CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
         spec.minFraction);
     if (spec.planner.equals("even")) {
       return Planner.even(m, n);

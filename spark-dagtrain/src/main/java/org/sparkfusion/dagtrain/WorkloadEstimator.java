@@ -90,6 +90,25 @@ final class WorkloadEstimator {
     return seconds;
   }
 
+  /**
+   * Sustained seconds per forward+backward pass of the whole graph on one micro-batch: passes repeated for at
+   * least {@code minSeconds} of wall clock, total wall time over passes. Unlike the best-of-n op times this sees
+   * a CPU quota (a cgroup lets short bursts run at full speed, then throttles) and other processes sharing the
+   * cores, so comparing it across executors gives their relative speeds.
+   */
+  static double sustainedPassSeconds(Graph g, int microBatchSize, long seed, double minSeconds) {
+    calibrate(g, microBatchSize, 1, seed); // warm-up
+    long t0 = System.nanoTime();
+    int passes = 0;
+    double elapsed;
+    do {
+      calibrate(g, microBatchSize, 1, seed);
+      passes++;
+      elapsed = (System.nanoTime() - t0) / 1e9;
+    } while (elapsed < minSeconds || passes < 2);
+    return elapsed / passes;
+  }
+
   private static int labelBound(Graph g, Node input) {
     int bound = Integer.MAX_VALUE;
     for (Node n : g.nodes()) {
