@@ -1,5 +1,6 @@
 package org.sparkfusion.upmem;
 
+import org.sparkfusion.common.nativelib.NativeLibraries;
 import java.nio.ByteBuffer;
 
 /** The emulated UPMEM runtime (libsparkfusion_upmem_emu.so: emulator, kernel and host library in one). */

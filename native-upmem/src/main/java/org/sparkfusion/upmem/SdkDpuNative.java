@@ -1,5 +1,6 @@
 package org.sparkfusion.upmem;
 
+import org.sparkfusion.common.nativelib.NativeLibraries;
 import java.nio.ByteBuffer;
 
 /** The real UPMEM SDK (libsparkfusion_upmem_sdk.so linked with libdpu, built by the upmem-sdk profile). */

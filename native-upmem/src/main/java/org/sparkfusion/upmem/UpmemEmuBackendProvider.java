@@ -1,5 +1,6 @@
 package org.sparkfusion.upmem;
 
+import org.sparkfusion.common.nativelib.NativeLibraries;
 import java.util.List;
 import java.util.Map;
 import org.sparkfusion.dlrm.embedding.EmbeddingBackend;

@@ -132,12 +132,18 @@ final class DlrmBench {
     return (int) ((id * 0x9E3779B1L) & (rows - 1));
   }
 
-  /** Lookups/s of one case: {fp32 backend, int8 backend, (slot for PyTorch's figure), row-touch limit}. */
+  private static final Map<String, String> NATIVE_OFF = Map.of(DlrmConf.CPU_NATIVE_POOLING.key(), "false");
+
+  /**
+   * Lookups/s of one case: {fp32 backend, int8 backend, (slot for PyTorch's figure), row-touch limit, fp32 backend
+   * with the native kernel off (Vector API)}.
+   */
   static double[] measureCase(Path dir, GatherCase c, ExecutorService pool, int threads) throws Exception {
-    double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), pool, threads);
-    double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), pool, threads);
-    double touch = gatherThroughput(dir, c, null, pool, threads);
-    return new double[] {fp32, int8, Double.NaN, touch};
+    double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), pool, threads);
+    double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), Map.of(), pool, threads);
+    double touch = gatherThroughput(dir, c, null, Map.of(), pool, threads);
+    double vectorApi = gatherThroughput(dir, c, new CpuBackendProvider(), NATIVE_OFF, pool, threads);
+    return new double[] {fp32, int8, Double.NaN, touch, vectorApi};
   }
 
   /** {@code gather DIR THREADS [NAME-FILTER]}: only section (i), printed, for quick experiments. */
@@ -148,8 +154,9 @@ final class DlrmBench {
       for (GatherCase c : CASES) {
         if (c.name().contains(filter)) {
           double[] v = measureCase(dir, c, pool, threads);
-          System.out.printf("java gather %-34s fp32 %.2f M/s (%.2f GB/s) int8 %.2f M/s row-touch %.2f M/s (%.2f GB/s)%n",
-              c.name(), v[0] / 1e6, v[0] * c.dim() * 4 / 1e9, v[1] / 1e6, v[3] / 1e6, v[3] * c.dim() * 4 / 1e9);
+          System.out.printf("java gather %-34s fp32 %.2f M/s (%.2f GB/s) vector-api %.2f M/s int8 %.2f M/s"
+              + " row-touch %.2f M/s (%.2f GB/s)%n", c.name(), v[0] / 1e6, v[0] * c.dim() * 4 / 1e9, v[4] / 1e6,
+              v[1] / 1e6, v[3] / 1e6, v[3] * c.dim() * 4 / 1e9);
         }
       }
     } finally {
@@ -345,8 +352,8 @@ final class DlrmBench {
   }
 
   /** Lookups per second with {@code threads} threads, each pooling its share of every batch's bags. */
-  static double gatherThroughput(Path dir, GatherCase c, EmbeddingBackendProvider provider, ExecutorService pool,
-      int threads) throws Exception {
+  static double gatherThroughput(Path dir, GatherCase c, EmbeddingBackendProvider provider, Map<String, String> conf,
+      ExecutorService pool, int threads) throws Exception {
     ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(c.file()))).order(ByteOrder.LITTLE_ENDIAN);
     int per = BAGS * POOLING;
     int bagsPerThread = BAGS / threads;
@@ -369,7 +376,7 @@ final class DlrmBench {
         offsets[t][k] = k * POOLING;
       }
     }
-    EmbeddingBackend backend = provider == null ? new RowTouch(randomTables(c)) : provider.open(randomTables(c), Map.of(), List.of());
+    EmbeddingBackend backend = provider == null ? new RowTouch(randomTables(c)) : provider.open(randomTables(c), conf, List.of());
     float[][] outs = new float[threads][bagsPerThread * c.tables() * c.dim()];
     int[] next = {0};
     Runnable oneBatch = () -> {
@@ -547,21 +554,22 @@ final class DlrmBench {
     md.append("## (i) Embedding gather + sum pooling\n\n");
     md.append(String.format(Locale.ROOT, "Batches of %d bags x %d ids per table (multi-hot), %d different batches cycled;"
         + " fp32 tables of random values, the same index files for both sides. PyTorch: `nn.EmbeddingBag(mode=\"sum\")`"
-        + " per table over the whole batch. Ours: `cpu` / `cpu-int8` backend, the batch's bags split over %d threads."
+        + " per table over the whole batch. Ours: `cpu` backend (its native pooling kernel, the default; also with the kernel off, i.e. the JDK Vector API loop) and `cpu-int8`, the batch's bags split over %d threads."
         + " GB/s counts the embedding bytes read (lookups x dim x 4 B, 1 B + 8 B/row for int8).%n%n", BAGS, POOLING,
         BATCHES, threads));
     md.append(String.format(Locale.ROOT, "Memory-bandwidth probe (sequential read of 1 GiB, %d threads, best of 5): **%.2f GB/s**."
         + " Random-row limit: the same rows in the same order only touched (one load per 64-byte line, no pooling),"
         + " the fastest any gather can fetch them on this machine.%n%n", threads, bandwidth));
     md.append("| Tables | ours fp32 M lookups/s | GB/s | PyTorch M lookups/s | GB/s | ratio ours/PyTorch | ours / sequential bandwidth"
-        + " | random-row limit GB/s | ours / random-row limit | ours int8 M lookups/s |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        + " | random-row limit GB/s | ours / random-row limit | ours int8 M lookups/s"
+        + " | ours fp32, native kernel off (Vector API) M lookups/s |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     int dim = 64;
     for (Map.Entry<String, double[]> e : gather.entrySet()) {
       double[] v = e.getValue();
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f | %.2f | **%.2f** | %.2f | %.2f | %.2f | %.1f |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f | %.2f | **%.2f** | %.2f | %.2f | %.2f | %.1f | %.1f |%n",
           e.getKey(), v[0] / 1e6, v[0] * dim * 4 / 1e9, v[2] / 1e6, v[2] * dim * 4 / 1e9, v[0] / v[2],
-          v[0] * dim * 4 / 1e9 / bandwidth, v[3] * dim * 4 / 1e9, v[0] / v[3], v[1] / 1e6));
+          v[0] * dim * 4 / 1e9 / bandwidth, v[3] * dim * 4 / 1e9, v[0] / v[3], v[1] / 1e6, v[4] / 1e6));
     }
     Path nativeLimit = dir.resolve("native_limit.txt");
     if (Files.exists(nativeLimit)) {

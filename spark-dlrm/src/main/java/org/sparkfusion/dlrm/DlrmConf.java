@@ -32,6 +32,12 @@ public final class DlrmConf implements ConfigTable {
       "Rows per scoring batch in DlrmModel.transform and dlrm-predict when the stage does not set batchSize.")
       .checkedBy(v -> v > 0 && v <= 1 << 20, "1..1048576");
 
+  public static final ConfigEntry<Boolean> CPU_NATIVE_POOLING = ConfigEntry.bool(
+      "spark.sparkfusion.dlrm.cpu.nativePooling", true,
+      "Whether the cpu backend pools with its bundled native kernel (JNI, software prefetch; bit-identical results) "
+          + "when the library loads on the executor's platform. false, or a library that cannot load, uses the JDK "
+          + "Vector API, and the executor log says why.");
+
   @Override
   public String module() {
     return "dlrm";
@@ -44,6 +50,7 @@ public final class DlrmConf implements ConfigTable {
 
   @Override
   public List<ConfigEntry<?>> entries() {
-    return List.of(MODEL_PATH, EMBEDDING_BACKEND, INTERACTION, SELF_INTERACTION, OUT_OF_RANGE_IDS, BATCH_SIZE);
+    return List.of(MODEL_PATH, EMBEDDING_BACKEND, INTERACTION, SELF_INTERACTION, OUT_OF_RANGE_IDS, BATCH_SIZE,
+        CPU_NATIVE_POOLING);
   }
 }

@@ -20,7 +20,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -223,9 +224,18 @@ public final class DlrmModel extends Transformer implements MLWritable {
     StructType out = transformSchema(in);
     org.apache.spark.sql.RuntimeConfig conf = dataset.sparkSession().conf();
     int rowsPerBatch = isSet(batchSize) ? (Integer) $(batchSize) : DlrmConf.BATCH_SIZE.get(conf);
+    InternalValues values = new InternalValues((ArrayType) in.apply($(denseCol)).dataType(),
+        (ArrayType) in.apply($(sparseCol)).dataType(), $(denseCol), $(sparseCol));
     ScorePartition fn = new ScorePartition(options(conf), in.fieldIndex($(denseCol)), in.fieldIndex($(sparseCol)),
-        rowsPerBatch, $(denseCol), $(sparseCol));
-    return dataset.toDF().mapPartitions(fn, Encoders.row(out));
+        rowsPerBatch, values);
+    if (!(dataset instanceof org.apache.spark.sql.classic.Dataset<?> classic)) {
+      throw new UnsupportedOperationException("DlrmModel.transform needs a classic (JVM) Spark session; got "
+          + dataset.getClass().getName() + " (Spark Connect clients: run the transformer on the server)");
+    }
+    // Internal rows in and out: no conversion to external Rows (boxed arrays) and back, which cost about as much
+    // as the model itself.
+    RDD<InternalRow> scored = classic.queryExecution().toRdd().toJavaRDD().mapPartitions(fn).rdd();
+    return classic.sparkSession().internalCreateDataFrame(scored, out, false);
   }
 
   @Override

@@ -1,15 +1,29 @@
 package org.sparkfusion.dlrm.embedding;
 
-/** The reference backend: fp32 sum pooling straight from the model's tables on the JVM heap. */
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkfusion.dlrm.DlrmConf;
+
+/**
+ * The reference backend: fp32 sum pooling straight from the model's tables on the JVM heap, with the bundled native
+ * kernel (software prefetch) when it loads, else the JDK Vector API, else a scalar loop. All three give
+ * bit-identical results.
+ */
 final class CpuEmbeddingBackend implements EmbeddingBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(CpuEmbeddingBackend.class);
   static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
       && !Boolean.getBoolean("sparkfusion.dlrm.scalarPooling");
   private final EmbeddingTables tables;
   private final float[][] weights;
   private final int dim;
+  private final boolean nativeKernel;
 
-  CpuEmbeddingBackend(EmbeddingTables tables) {
+  CpuEmbeddingBackend(EmbeddingTables tables, boolean nativeRequested) {
     this.tables = tables;
+    String why = !nativeRequested ? DlrmConf.CPU_NATIVE_POOLING.key() + "=false" : NativePooling.unavailableReason();
+    this.nativeKernel = why == null;
+    LOG.info("cpu embedding backend: {}", nativeKernel ? "native pooling kernel (" + NativePooling.kernel() + ")"
+        : (VECTOR_API ? "JDK Vector API" : "scalar") + " pooling, native kernel not used: " + why);
     this.dim = tables.dim();
     this.weights = new float[tables.numTables()][];
     for (int t = 0; t < weights.length; t++) {
@@ -27,6 +41,12 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
     int numTables = weights.length;
     int d = dim;
     int stride = numTables * d;
+    if (nativeKernel) {
+      for (int t = 0; t < numTables; t++) {
+        NativePooling.poolTable(weights[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
+      }
+      return;
+    }
     if (VECTOR_API) {
       for (int t = 0; t < numTables; t++) {
         VectorPooling.pool(weights[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
@@ -60,6 +80,11 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
   @Override
   public void close() {
     // Heap arrays only.
+  }
+
+  /** The pooling kernel in use: "native-avx2", "native-generic", "vector-api" or "scalar". */
+  String kernel() {
+    return nativeKernel ? "native-" + NativePooling.kernel() : VECTOR_API ? "vector-api" : "scalar";
   }
 
   EmbeddingTables tables() {

@@ -90,9 +90,29 @@ class EmbeddingBackendsTest {
   @Test
   void vectorPoolingIsBitIdenticalToTheScalarLoopForEveryDim() {
     assertThat(CpuEmbeddingBackend.VECTOR_API).as("test JVM runs with jdk.incubator.vector").isTrue();
-    for (int dim : new int[] {1, 3, 8, 16, 20, 64, 72}) {
+    assertPoolingIsBitIdenticalToTheScalarLoop(false, "vector-api");
+  }
+
+  @Test
+  void nativePoolingIsBitIdenticalToTheScalarLoopForEveryDim() {
+    assertThat(NativePooling.unavailableReason()).as("native kernel built by this module loads").isNull();
+    assertPoolingIsBitIdenticalToTheScalarLoop(true, "native-" + NativePooling.kernel());
+  }
+
+  @Test
+  void disablingNativePoolingInConfigurationFallsBackToTheVectorApi() {
+    EmbeddingBackend cpu = new CpuBackendProvider().open(tables(16, 2, 10),
+        Map.of("spark.sparkfusion.dlrm.cpu.nativePooling", "false"), List.of());
+    assertThat(((CpuEmbeddingBackend) cpu).kernel()).isEqualTo("vector-api");
+    assertThat(((CpuEmbeddingBackend) new CpuBackendProvider().open(tables(16, 2, 10), Map.of(), List.of())).kernel())
+        .isEqualTo("native-" + NativePooling.kernel());
+  }
+
+  private static void assertPoolingIsBitIdenticalToTheScalarLoop(boolean nativeKernel, String expectedKernel) {
+    for (int dim : new int[] {1, 3, 8, 16, 20, 24, 32, 64, 72, 136}) {
       EmbeddingTables t = tables(dim, dim, 50, 9);
-      CpuEmbeddingBackend cpu = new CpuEmbeddingBackend(t);
+      CpuEmbeddingBackend cpu = new CpuEmbeddingBackend(t, nativeKernel);
+      assertThat(cpu.kernel()).isEqualTo(expectedKernel);
       Random r = new Random(dim);
       int bags = 5;
       int[][] idx = new int[2][];

@@ -1,0 +1,118 @@
+// Sum pooling of embedding bags for the `cpu` backend (org.sparkfusion.dlrm.embedding.NativePooling).
+//
+// Why native: a gather from large tables is bound by how many cache misses are in flight. The JVM cannot issue
+// software prefetches, so a Java loop waits for rows it could have requested earlier; here each row is
+// prefetched PF_AHEAD lookups before it is summed. The summation order per output value is the bag order starting
+// from 0, exactly as the Java loops, so results are bit-identical to the Vector API and scalar paths.
+//
+// The AVX2 variant is compiled with a target attribute and chosen at load time, so the library also runs on
+// x86-64 CPUs without AVX2 (generic C loop, still prefetched).
+#include <jni.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef PF_AHEAD
+#define PF_AHEAD 12
+#endif
+
+typedef void (*pool_fn)(const float *w, int d, const int *idx, const int *off, int bags, float *out, int stride);
+
+static inline void prefetch_row(const float *w, int d, int id) {
+  uintptr_t p = (uintptr_t)(w + (int64_t)id * d);
+  uintptr_t end = p + (uintptr_t)d * sizeof(float);
+  for (p &= ~(uintptr_t)63; p < end; p += 64) __builtin_prefetch((const void *)p, 0, 3);
+}
+
+static void pool_generic(const float *w, int d, const int *idx, const int *off, int bags, float *out, int stride) {
+  int total = off[bags];
+  for (int b = 0; b < bags; b++) {
+    float *o = out + (int64_t)b * stride;
+    memset(o, 0, sizeof(float) * (size_t)d);
+    for (int k = off[b]; k < off[b + 1]; k++) {
+      if (k + PF_AHEAD < total) prefetch_row(w, d, idx[k + PF_AHEAD]);
+      const float *r = w + (int64_t)idx[k] * d;
+      for (int c = 0; c < d; c++) o[c] += r[c];
+    }
+  }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// One bag, output columns [c, c + 8*V): V accumulators of 8 floats stay in registers across the bag's rows.
+#define POOL_COLUMNS(V)                                                                      \
+  do {                                                                                       \
+    __m256 a[V];                                                                             \
+    for (int q = 0; q < V; q++) a[q] = _mm256_setzero_ps();                                  \
+    for (int k = start; k < end; k++) {                                                      \
+      if (c == 0 && k + PF_AHEAD < total) prefetch_row(w, d, idx[k + PF_AHEAD]);             \
+      const float *r = w + (int64_t)idx[k] * d + c;                                          \
+      for (int q = 0; q < V; q++) a[q] = _mm256_add_ps(a[q], _mm256_loadu_ps(r + 8 * q));    \
+    }                                                                                        \
+    for (int q = 0; q < V; q++) _mm256_storeu_ps(o + c + 8 * q, a[q]);                       \
+    c += 8 * V;                                                                              \
+  } while (0)
+
+__attribute__((target("avx2")))
+static void pool_avx2(const float *w, int d, const int *idx, const int *off, int bags, float *out, int stride) {
+  int total = off[bags];
+  for (int b = 0; b < bags; b++) {
+    float *o = out + (int64_t)b * stride;
+    int start = off[b], end = off[b + 1], c = 0;
+    while (d - c >= 64) POOL_COLUMNS(8);
+    if (d - c >= 32) POOL_COLUMNS(4);
+    if (d - c >= 16) POOL_COLUMNS(2);
+    if (d - c >= 8) POOL_COLUMNS(1);
+    for (; c < d; c++) {
+      float s = 0.0f;
+      for (int k = start; k < end; k++) s += w[(int64_t)idx[k] * d + c];
+      o[c] = s;
+    }
+  }
+}
+#endif
+
+static pool_fn chosen;
+static const char *chosen_name;
+
+static void choose(void) {
+  if (chosen) return;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) {
+    chosen_name = "avx2";
+    chosen = pool_avx2;
+    return;
+  }
+#endif
+  chosen_name = "generic";
+  chosen = pool_generic;
+}
+
+JNIEXPORT jstring JNICALL Java_org_sparkfusion_dlrm_embedding_NativePooling_isa(JNIEnv *env, jclass cls) {
+  (void)cls;
+  choose();
+  return (*env)->NewStringUTF(env, chosen_name);
+}
+
+// Pools bags [0, bags) of one table into out[b*stride + base ..]. Java has validated every id, offset and length.
+JNIEXPORT void JNICALL Java_org_sparkfusion_dlrm_embedding_NativePooling_poolTable(
+    JNIEnv *env, jclass cls, jfloatArray weights, jint dim, jintArray indices, jintArray offsets, jint bags,
+    jfloatArray out, jint stride, jint base) {
+  (void)cls;
+  choose();
+  // Critical regions: no copies of the (possibly GB-sized) table; the call is short and makes no JNI calls.
+  float *w = (*env)->GetPrimitiveArrayCritical(env, weights, NULL);
+  int *idx = (*env)->GetPrimitiveArrayCritical(env, indices, NULL);
+  int *off = (*env)->GetPrimitiveArrayCritical(env, offsets, NULL);
+  float *o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+  if (w && idx && off && o) chosen(w, dim, idx, off, bags, o + base, stride);
+  if (o) (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
+  if (off) (*env)->ReleasePrimitiveArrayCritical(env, offsets, off, JNI_ABORT);
+  if (idx) (*env)->ReleasePrimitiveArrayCritical(env, indices, idx, JNI_ABORT);
+  if (w) (*env)->ReleasePrimitiveArrayCritical(env, weights, w, JNI_ABORT);
+  if (!(w && idx && off && o)) {
+    jclass oom = (*env)->FindClass(env, "java/lang/OutOfMemoryError");
+    if (oom) (*env)->ThrowNew(env, oom, "NativePooling: could not access the arrays");
+  }
+}

@@ -1,0 +1,48 @@
+package org.sparkfusion.dlrm.embedding;
+
+import org.sparkfusion.common.nativelib.NativeLibraries;
+
+/**
+ * JNI binding of the bundled C pooling kernel ({@code src/main/c/cpu_pool.c}): software-prefetched sum pooling over
+ * the model's heap arrays, bit-identical to the Java loops. Loaded once per JVM; if it cannot load (another
+ * platform, a missing build) {@link #unavailableReason()} says why and the Java paths are used.
+ */
+final class NativePooling {
+  private static final String LIBRARY = "sparkfusion_dlrm_cpu";
+  private static final String KERNEL;
+  private static final String UNAVAILABLE;
+
+  static {
+    String kernel = null;
+    String why = null;
+    try {
+      NativeLibraries.load(LIBRARY);
+      kernel = isa();
+    } catch (UnsatisfiedLinkError e) {
+      why = e.getMessage();
+    }
+    KERNEL = kernel;
+    UNAVAILABLE = why;
+  }
+
+  private NativePooling() {}
+
+  /** Null when the kernel is loaded, else the reason it is not. */
+  static String unavailableReason() {
+    return UNAVAILABLE;
+  }
+
+  /** Instruction set of the loaded kernel ("avx2" or "generic"); null if not loaded. */
+  static String kernel() {
+    return KERNEL;
+  }
+
+  private static native String isa();
+
+  /**
+   * Pools bags [0, numBags) of one table (row-major {@code w}, {@code dim} floats per row) into
+   * {@code out[b*stride + base ..]}. Every id must already be validated against the table's rows.
+   */
+  static native void poolTable(float[] w, int dim, int[] idx, int[] off, int numBags, float[] out, int stride,
+      int base);
+}
