@@ -5,6 +5,7 @@
 #
 #   dev/bench-dlrm.sh                 # THREADS=2 by default; SPARKFUSION_SKIP_BUILD=1 skips the Maven build
 #   dev/bench-dlrm.sh gather          # only section (i) on the Java side, printed (no report), after one full run
+#   dev/bench-dlrm.sh e2e             # only section (ii) on the Java side, printed (no report), after one full run
 #
 # Needs: JDK 17, Maven, /usr/bin/python3 with python3-torch + python3-numpy, and libopenblas0-pthread so that
 # PyTorch's BLAS is OpenBLAS (the reference BLAS is ~20x slower at matrix products).
@@ -41,6 +42,9 @@ grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null &&
 mkdir -p "$WORK"
 if [[ "${1:-}" == gather ]]; then
   exec "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench gather "$WORK" "$THREADS" "${2:-}"
+fi
+if [[ "${1:-}" == e2e ]]; then
+  exec "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench e2e "$WORK" "$THREADS"
 fi
 echo "== prepare inputs in $WORK"
 "${JAVA[@]}" org.sparkfusion.dlrm.DlrmBench prepare "$WORK"

@@ -71,6 +71,14 @@ final class DlrmBench {
       prepare(dir);
     } else if (args[0].equals("gather")) {
       gatherOnly(dir, Integer.parseInt(args[2]), args.length > 3 ? args[3] : "");
+    } else if (args[0].equals("e2e")) {
+      int threads = Integer.parseInt(args[2]);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        endToEnd(dir, pool, threads);
+      } finally {
+        pool.shutdownNow();
+      }
     } else {
       report(dir, Paths.get(args[2]), Paths.get(args[3]), Integer.parseInt(args[4]));
     }
