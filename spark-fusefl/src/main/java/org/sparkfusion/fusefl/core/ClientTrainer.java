@@ -41,6 +41,7 @@ public final class ClientTrainer {
     int n = data.size();
     int[] order = data.identityOrder();
     SplittableRandom rng = new SplittableRandom(cfg.seed() * 1_000_003L + client * 7919L + stage);
+    StageInputs inputs = StageInputs.of(below, stage, data, StageInputs.MAX_VALUES);
     double lossSum = 0;
     int lossBatches = 0;
     long peak = 0;
@@ -50,7 +51,7 @@ public final class ClientTrainer {
       lossBatches = 0;
       for (int from = 0; from < n; from += cfg.batchSize()) {
         int to = Math.min(n, from + cfg.batchSize());
-        INDArray x = input(below, stage, data.batch(order, from, to));
+        INDArray x = inputs.batch(order, from, to);
         INDArray y = data.oneHot(order, from, to, arch.numClasses());
         net.fit(x, y);
         double s = net.score();
@@ -63,7 +64,7 @@ public final class ClientTrainer {
         peak = Math.max(peak, memoryInUse());
       }
     }
-    double accuracy = accuracy(net, below, stage, data, order);
+    double accuracy = accuracy(net, inputs, data, order);
     MultiLayerNetwork branch = arch.branchNetwork(stage, inChannels, withAdaptor, initSeed);
     ClientArchitecture.Layout branchLayout = arch.branchLayout(stage, withAdaptor);
     if (withAdaptor) {
@@ -93,17 +94,13 @@ public final class ClientTrainer {
     return stats;
   }
 
-  static INDArray input(FusedNetwork below, int stage, INDArray images) {
-    return stage == 0 ? images : below.stageInput(images, stage);
-  }
-
-  static double accuracy(MultiLayerNetwork net, FusedNetwork below, int stage, LocalData data, int[] order) {
+  static double accuracy(MultiLayerNetwork net, StageInputs inputs, LocalData data, int[] order) {
     int n = Math.min(ACCURACY_SAMPLE, data.size());
     int correct = 0;
     int[] labels = data.labels();
     for (int from = 0; from < n; from += 256) {
       int to = Math.min(n, from + 256);
-      INDArray p = net.output(input(below, stage, data.batch(order, from, to)), false);
+      INDArray p = net.output(inputs.batch(order, from, to), false);
       INDArray arg = p.argMax(1);
       for (int i = from; i < to; i++) {
         if (arg.getInt(i - from) == labels[order[i]]) {

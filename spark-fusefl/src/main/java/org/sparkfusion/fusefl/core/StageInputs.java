@@ -1,0 +1,77 @@
+package org.sparkfusion.fusefl.core;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Inputs of a client's stage-k network: the images at stage 0, otherwise the output of the frozen fused blocks
+ * below. Those blocks run in inference mode and never change during the stage, so their output is computed
+ * once per row and kept (when it fits in {@link #MAX_VALUES} floats) instead of once per row and epoch; the
+ * batches are then the same values a per-batch forward pass gives.
+ */
+final class StageInputs {
+  /** Largest cache, in float values (400 MB). */
+  static final long MAX_VALUES = 100_000_000L;
+  private static final int CHUNK = 256;
+
+  private final FusedNetwork below;
+  private final int stage;
+  private final LocalData data;
+  private final float[] cache;
+  private final long[] rowShape;
+  private final int rowSize;
+
+  private StageInputs(FusedNetwork below, int stage, LocalData data, float[] cache, long[] rowShape, int rowSize) {
+    this.below = below;
+    this.stage = stage;
+    this.data = data;
+    this.cache = cache;
+    this.rowShape = rowShape;
+    this.rowSize = rowSize;
+  }
+
+  static StageInputs of(FusedNetwork below, int stage, LocalData data, long maxValues) {
+    if (stage == 0 || data.size() == 0) {
+      return new StageInputs(below, stage, data, null, null, 0);
+    }
+    int n = data.size();
+    int[] order = data.identityOrder();
+    INDArray first = below.stageInput(data.batch(order, 0, Math.min(n, CHUNK)), stage);
+    long[] shape = first.shape();
+    int rowSize = (int) (first.length() / shape[0]);
+    if ((long) rowSize * n > maxValues) {
+      return new StageInputs(below, stage, data, null, null, 0);
+    }
+    float[] cache = new float[rowSize * n];
+    for (int from = 0; from < n; from += CHUNK) {
+      int to = Math.min(n, from + CHUNK);
+      INDArray out = from == 0 ? first : below.stageInput(data.batch(order, from, to), stage);
+      float[] values = out.dup('c').data().asFloat();
+      System.arraycopy(values, 0, cache, from * rowSize, (to - from) * rowSize);
+    }
+    long[] rowShape = new long[shape.length];
+    System.arraycopy(shape, 1, rowShape, 1, shape.length - 1);
+    return new StageInputs(below, stage, data, cache, rowShape, rowSize);
+  }
+
+  boolean cached() {
+    return cache != null;
+  }
+
+  /** The stage input of rows {@code rows[from..to)}. */
+  INDArray batch(int[] rows, int from, int to) {
+    if (stage == 0) {
+      return data.batch(rows, from, to);
+    }
+    if (cache == null) {
+      return below.stageInput(data.batch(rows, from, to), stage);
+    }
+    float[] buf = new float[(to - from) * rowSize];
+    for (int i = from; i < to; i++) {
+      System.arraycopy(cache, rows[i] * rowSize, buf, (i - from) * rowSize, rowSize);
+    }
+    long[] shape = rowShape.clone();
+    shape[0] = to - from;
+    return Nd4j.create(buf, shape, 'c');
+  }
+}
