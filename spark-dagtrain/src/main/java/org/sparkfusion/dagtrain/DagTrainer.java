@@ -52,6 +52,17 @@ public final class DagTrainer {
     return this;
   }
 
+  /**
+   * Even split only (benchmarks): place stage i on the executor at {@code hosts[i]} instead of on task i, so a
+   * baseline's placement can be fixed rather than left to the order in which Spark hands out barrier tasks.
+   */
+  DagTrainer evenHosts(String... hosts) {
+    this.evenHosts = String.join(",", hosts);
+    return this;
+  }
+
+  private String evenHosts = "";
+
   public DagTrainer steps(int s) {
     this.steps = s;
     return this;
@@ -148,6 +159,7 @@ public final class DagTrainer {
     s.planner = planner;
     s.tasks = tasks;
     s.minStages = DagTrainConfig.MIN_STAGES.get(c);
+    s.evenHosts = evenHosts;
     s.minFraction = DagTrainConfig.MIN_FRACTION.get(c);
     s.errorFeedback = DagTrainConfig.ERROR_FEEDBACK.get(c);
     s.checkpointDir = DagTrainConfig.CHECKPOINT_DIR.get(c);

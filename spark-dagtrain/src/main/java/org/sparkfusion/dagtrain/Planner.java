@@ -181,14 +181,19 @@ final class Planner {
 
   /** The even baseline: equal node counts per stage, stage i on executor i. */
   static Plan even(CostModel m, int stages) {
-    if (stages > m.cluster.size()) {
-      throw new IllegalArgumentException(stages + " stages need " + stages + " executors, have " + m.cluster.size());
-    }
-    int[] bounds = Partition.even(m.graph, stages);
     int[] execs = new int[stages];
     for (int i = 0; i < stages; i++) {
       execs[i] = i;
     }
+    return even(m, stages, execs);
+  }
+
+  /** The even baseline with stage i on executor {@code execs[i]}. */
+  static Plan even(CostModel m, int stages, int[] execs) {
+    if (stages > m.cluster.size()) {
+      throw new IllegalArgumentException(stages + " stages need " + stages + " executors, have " + m.cluster.size());
+    }
+    int[] bounds = Partition.even(m.graph, stages);
     for (int s = 0; s < stages; s++) {
       if (!m.fits(bounds[s], bounds[s + 1], execs[s])) {
         throw new IllegalStateException(memoryMessage(m, stages));

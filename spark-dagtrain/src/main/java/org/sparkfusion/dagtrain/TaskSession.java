@@ -125,6 +125,14 @@ final class TaskSession {
         result.put("plan", decision.path("plan").asText());
         result.put("measurements", JSON.valueToTree(rows).toString());
       }
+      if (execOf[0] != 0) {
+        // the data sits with task 0 (one partition); the plan put the first stage elsewhere, so hand the samples
+        // over once through the barrier's control channel (via the driver, not over the sites' links)
+        String[] payload = ctx.allGather(me == 0 ? encodeSamples(samples) : "");
+        if (me == execOf[0]) {
+          samples = decodeSamples(payload[0]);
+        }
+      }
       if (stage >= 0) {
         trainStage(graph, plan, stage, execOf, net, samples, ckpt, resume, result);
       }
@@ -180,9 +188,72 @@ final class TaskSession {
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
         spec.minFraction);
     if (spec.planner.equals("even")) {
-      return Planner.even(m, n);
+      if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
+        return Planner.even(m, n);
+      }
+      String[] hosts = spec.evenHosts.split(",");
+      if (hosts.length != n) {
+        throw new IllegalArgumentException("even placement lists " + hosts.length + " hosts for " + n + " tasks: "
+            + spec.evenHosts);
+      }
+      int[] execs = new int[n];
+      for (int s = 0; s < n; s++) {
+        execs[s] = -1;
+        for (int i = 0; i < n; i++) {
+          if (names[i].endsWith("@" + hosts[s].trim())) {
+            execs[s] = i;
+          }
+        }
+        if (execs[s] < 0) {
+          throw new IllegalArgumentException("even placement: no task runs on host " + hosts[s] + " (tasks: "
+              + String.join(", ", names) + ")");
+        }
+      }
+      return Planner.even(m, n, execs);
     }
-    return Planner.opFence(m, Math.min(spec.minStages, n), n, 0);
+    // any executor may run the first stage: the samples move there once before training (see run)
+    return Planner.opFence(m, Math.min(spec.minStages, n), n, -1);
+  }
+
+  static String encodeSamples(List<Sample> samples) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+        new java.util.zip.DeflaterOutputStream(bytes)))) {
+      out.writeInt(samples.size());
+      for (Sample x : samples) {
+        out.writeLong(x.index);
+        out.writeInt(x.values.length);
+        for (float[] v : x.values) {
+          out.writeInt(v.length);
+          for (float f : v) {
+            out.writeFloat(f);
+          }
+        }
+      }
+    }
+    return java.util.Base64.getEncoder().encodeToString(bytes.toByteArray());
+  }
+
+  static List<Sample> decodeSamples(String encoded) throws IOException {
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+        new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(encoded)))))) {
+      int n = in.readInt();
+      List<Sample> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        long index = in.readLong();
+        float[][] values = new float[in.readInt()][];
+        for (int k = 0; k < values.length; k++) {
+          values[k] = new float[in.readInt()];
+          for (int j = 0; j < values[k].length; j++) {
+            values[k][j] = in.readFloat();
+          }
+        }
+        Sample x = new Sample(values);
+        x.index = index;
+        out.add(x);
+      }
+      return out;
+    }
   }
 
   private void trainStage(Graph graph, Plan plan, int stage, int[] execOf, NettyTransport net, List<Sample> samples,

@@ -18,6 +18,8 @@ final class TrainingSpec implements Serializable {
   String planner;
   int tasks;
   int minStages;
+  /** Even split only: hosts in stage order (each must run one task); empty = stage i on task i. */
+  String evenHosts = "";
   double minFraction;
   boolean errorFeedback;
   String checkpointDir;
