@@ -41,7 +41,8 @@ class GemmTest {
   @Test
   void vectorKernelMatchesDoublePrecisionProductOnRaggedSizes() {
     assertThat(Gemm.VECTOR_API).as("test JVM runs with jdk.incubator.vector").isTrue();
-    for (int[] s : new int[][] {{7, 13, 37}, {4, 16, 32}, {1, 5, 1}, {9, 64, 16}, {5, 367, 40}}) {
+    for (int[] s : new int[][] {{7, 13, 37}, {4, 16, 32}, {1, 5, 1}, {9, 64, 16}, {5, 367, 40},
+        {101, 20, 40}, {13, 9, 24}, {200, 3, 17}}) {
       check(s[0], s[1], s[2], true);
     }
   }
