@@ -118,6 +118,18 @@ class DlrmSqlTest {
   }
 
   @Test
+  void transformerNamesColumnElementAndRowOfANullInsideAnArray(SparkSession spark) {
+    Dataset<Row> dense = spark.sql("SELECT array(1.0F, CAST(NULL AS FLOAT), 3.0F, 4.0F) AS dense,"
+        + " array(array(1), array(2), array()) AS sparse");
+    assertThatThrownBy(() -> new DlrmModel().setModelPath(MODEL).transform(dense).collect())
+        .hasStackTraceContaining("dense: element 1 of row 0 of partition 0 is null, expected a number");
+    Dataset<Row> sparse = spark.sql("SELECT array(1.0F, 2.0F, 3.0F, 4.0F) AS dense,"
+        + " array(array(1), array(2, CAST(NULL AS INT)), array()) AS sparse");
+    assertThatThrownBy(() -> new DlrmModel().setModelPath(MODEL).transform(sparse).collect())
+        .hasStackTraceContaining("sparse: id 1 of sparse feature 1 in row 0 of partition 0 is null, expected an integer");
+  }
+
+  @Test
   void transformerRejectsWrongColumnTypeBeforeRunning(SparkSession spark) {
     Dataset<Row> in = spark.sql("SELECT array(1.0F) AS dense, array(1, 2) AS sparse");
     assertThatThrownBy(() -> new DlrmModel().setModelPath(MODEL).transform(in))
