@@ -351,7 +351,7 @@ final class DagTrainBench {
         }
         md.append("## Testbed, slowest link ").append(profile).append("\n\n");
         table(md, settings, reports, plans);
-        String name = "dagtrain-testbed-loss-" + profile + ".png";
+        String name = "dagtrain-testbed" + (siteCpus.isEmpty() ? "" : "-cpus") + "-loss-" + profile + ".png";
         plot(reports, bm.name() + " on the namespace testbed, slowest link " + profile, img.resolve(name));
         md.append("\n![loss vs wall time, testbed ").append(profile).append("](img/").append(name).append(")\n\n");
         Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
