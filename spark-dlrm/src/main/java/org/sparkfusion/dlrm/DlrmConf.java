@@ -29,7 +29,8 @@ public final class DlrmConf implements ConfigTable {
       "error", "hash");
 
   public static final ConfigEntry<Integer> BATCH_SIZE = ConfigEntry.integer("spark.sparkfusion.dlrm.batchSize", 1024,
-      "Rows per scoring batch in DlrmModel.transform and dlrm-predict when the stage does not set batchSize.")
+      "Rows per scoring batch in DlrmModel.transform and dlrm-predict when the stage does not set batchSize, and in "
+          + "SQL projections of dlrm_predict over array columns (batched by the session extension).")
       .checkedBy(v -> v > 0 && v <= 1 << 20, "1..1048576");
 
   public static final ConfigEntry<Boolean> CPU_NATIVE_POOLING = ConfigEntry.bool(

@@ -1,6 +1,7 @@
 package org.sparkfusion.dlrm;
 
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -21,6 +22,10 @@ public final class DlrmFunctions {
   /** The SQL name. */
   public static final String NAME = "dlrm_predict";
 
+  /** Function objects of the UDFs made here (weakly held, by identity) and the model each one scores. */
+  private static final java.util.Map<Object, ModelOptions> BATCHABLE =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
   private DlrmFunctions() {}
 
   /**
@@ -40,6 +45,15 @@ public final class DlrmFunctions {
   }
 
   static UserDefinedFunction udf(ModelOptions options) {
-    return functions.udf(new DlrmPredictUdf(options), DataTypes.DoubleType).withName(NAME);
+    UserDefinedFunction udf = functions.udf(new DlrmPredictUdf(options), DataTypes.DoubleType).withName(NAME);
+    if (udf instanceof SparkUserDefinedFunction s) {
+      BATCHABLE.put(s.f(), options);
+    }
+    return udf;
+  }
+
+  /** The model options of a function object made by {@link #udf}, or null: lets SQL plans score it in batches. */
+  static ModelOptions batchOptions(Object function) {
+    return BATCHABLE.get(function);
   }
 }

@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.classic.ColumnNodeToExpressionConverter$;
 import org.apache.spark.sql.classic.ExpressionUtils;
+import org.apache.spark.sql.execution.ColumnarRule;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.IntegralType;
@@ -34,6 +35,8 @@ public final class DlrmSessionExtensions implements SparkSessionExtensionsProvid
     Function1<Seq<Expression>, Expression> builder = DlrmSessionExtensions::build;
     extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(DlrmFunctions.NAME),
         new ExpressionInfo(DlrmSessionExtensions.class.getName(), DlrmFunctions.NAME), builder));
+    Function1<SparkSession, ColumnarRule> batched = BatchedPredictRule::columnarRule;
+    extensions.injectColumnar(batched);
     return BoxedUnit.UNIT;
   }
 

@@ -39,6 +39,30 @@ class DlrmSqlTest {
   }
 
   @Test
+  void sqlOverArrayColumnsScoresInBatches(SparkSession spark) {
+    DlrmFunctions.register(spark, MODEL);
+    spark.read().json(ROWS).repartition(2).createOrReplaceTempView("dot_rows_batched");
+    Dataset<Row> q = spark.sql("SELECT dlrm_predict(dense, sparse) AS p, expected FROM dot_rows_batched");
+    assertScoresMatchPyTorch(q.collectAsList());
+    assertThat(q.queryExecution().executedPlan().toString()).contains("DlrmScore");
+    Dataset<Row> sum = spark.sql("SELECT sum(p), sum(expected) FROM (SELECT dlrm_predict(dense, sparse) AS p,"
+        + " expected FROM dot_rows_batched)");
+    Row r = sum.collectAsList().get(0);
+    assertThat(r.getDouble(0)).isCloseTo(r.getDouble(1), within(40 * 1e-5));
+    assertThat(sum.queryExecution().executedPlan().toString()).contains("DlrmScore");
+  }
+
+  @Test
+  void sqlUnderAConditionalStaysRowAtATimeWithTheSameScores(SparkSession spark) {
+    DlrmFunctions.register(spark, MODEL);
+    spark.read().json(ROWS).createOrReplaceTempView("dot_rows_cond");
+    Dataset<Row> q = spark.sql("SELECT CASE WHEN expected >= 0 THEN dlrm_predict(dense, sparse) END, expected"
+        + " FROM dot_rows_cond");
+    assertScoresMatchPyTorch(q.collectAsList());
+    assertThat(q.queryExecution().executedPlan().toString()).doesNotContain("DlrmScore");
+  }
+
+  @Test
   void extensionProvidesTheFunctionFromConfiguration(SparkSession spark) {
     spark.conf().set(DlrmConf.MODEL_PATH.key(), Fixtures.path("dot_npy").toString());
     spark.read().json(ROWS).createOrReplaceTempView("dot_rows_ext");
