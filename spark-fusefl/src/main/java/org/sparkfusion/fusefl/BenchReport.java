@@ -75,12 +75,13 @@ final class BenchReport {
         + "FedAvg: one model up and the average down per client; Ensemble: one model up and all M down per client). "
         + "Peak memory: largest heap + ND4J off-heap use seen in a client task (MB). Parameters: values held at "
         + "inference (the fused model: all branches + head; ensemble: all M members).\n\n");
-    sb.append("| dataset | M | alpha | K | method | seconds | bytes up | bytes down | peak MB | parameters |\n");
-    sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    sb.append("| dataset | M | alpha | K | backbone | method | seconds | bytes up | bytes down | peak MB | parameters |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (JsonNode r : all) {
       for (JsonNode m : r.path("results")) {
-        sb.append(String.format("| %s | %d | %s | %d | %s | %.0f | %d | %d | %.0f | %d |%n", r.path("dataset").asText(),
-            r.path("clients").asInt(), r.path("alpha").asText(), r.path("blocks").asInt(), m.path("method").asText(),
+        sb.append(String.format("| %s | %d | %s | %d | %s | %s | %.0f | %d | %d | %.0f | %d |%n", r.path("dataset").asText(),
+            r.path("clients").asInt(), r.path("alpha").asText(), r.path("blocks").asInt(),
+            r.path("backbone").asText("cnn4"), m.path("method").asText(),
             m.path("seconds").asDouble(), m.path("bytes_up").asLong(), m.path("bytes_down").asLong(),
             m.path("peak_memory_mb").asDouble(), m.path("parameters").asLong()));
       }

@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Per-class first and second moments of feature vectors (count, sum, sum of outer products): what a client
  * sends for CCVR instead of raw samples. Merging is addition; {@link #sample} draws virtual features from the
- * per-class Gaussians N(mean_c, cov_c).
+ * per-class Gaussians N(mean_c, cov_c). On the wire ({@link #toBytes}) counts are int64, sums float64, and the
+ * second moments float32 upper triangles for the classes present (the arithmetic stays in float64).
  */
 public final class ClassStatistics {
   private final int classes;
@@ -205,8 +206,18 @@ public final class ClassStatistics {
       for (double s : sum) {
         out.writeDouble(s);
       }
-      for (double o : outer) {
-        out.writeDouble(o);
+      // Second moments: symmetric, so only the upper triangle (diagonal included), as float32, and only for
+      // classes this client holds (4x fewer bytes than the full float64 matrices, more for missing classes).
+      for (int c = 0; c < classes; c++) {
+        if (count[c] == 0) {
+          continue;
+        }
+        int base = c * dim * dim;
+        for (int i = 0; i < dim; i++) {
+          for (int j = i; j < dim; j++) {
+            out.writeFloat((float) outer[base + i * dim + j]);
+          }
+        }
       }
       out.flush();
       return bytes.toByteArray();
@@ -219,14 +230,25 @@ public final class ClassStatistics {
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
       ClassStatistics s = new ClassStatistics(in.readInt(), in.readInt());
+      int dim = s.dim;
       for (int i = 0; i < s.count.length; i++) {
         s.count[i] = in.readLong();
       }
       for (int i = 0; i < s.sum.length; i++) {
         s.sum[i] = in.readDouble();
       }
-      for (int i = 0; i < s.outer.length; i++) {
-        s.outer[i] = in.readDouble();
+      for (int c = 0; c < s.classes; c++) {
+        if (s.count[c] == 0) {
+          continue;
+        }
+        int base = c * dim * dim;
+        for (int i = 0; i < dim; i++) {
+          for (int j = i; j < dim; j++) {
+            double v = in.readFloat();
+            s.outer[base + i * dim + j] = v;
+            s.outer[base + j * dim + i] = v;
+          }
+        }
       }
       return s;
     } catch (IOException e) {
