@@ -51,12 +51,13 @@ final class BatchedPredictRule extends Rule<SparkPlan> {
     return plan.transformUp(new AbstractPartialFunction<SparkPlan, SparkPlan>() {
       @Override
       public boolean isDefinedAt(SparkPlan p) {
-        return p instanceof ProjectExec project && candidate(project) != null;
+        return p instanceof ProjectExec;
       }
 
       @Override
       public SparkPlan apply(SparkPlan p) {
-        return rewrite((ProjectExec) p);
+        ScalaUDF udf = candidate((ProjectExec) p);
+        return udf == null ? p : rewrite((ProjectExec) p, udf);
       }
     });
   }
@@ -88,8 +89,7 @@ final class BatchedPredictRule extends Rule<SparkPlan> {
         && (!nested || t.elementType() instanceof ArrayType);
   }
 
-  private SparkPlan rewrite(ProjectExec project) {
-    ScalaUDF udf = candidate(project);
+  private SparkPlan rewrite(ProjectExec project, ScalaUDF udf) {
     AttributeReference score = new AttributeReference("dlrm_predict", DataTypes.DoubleType, true, Metadata.empty(),
         NamedExpression$.MODULE$.newExprId(), CollectionConverters.asScala(List.<String>of()).toList());
     List<NamedExpression> list = new ArrayList<>();

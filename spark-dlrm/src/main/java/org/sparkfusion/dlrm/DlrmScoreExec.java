@@ -26,6 +26,7 @@ final class DlrmScoreExec extends SparkPlan {
   private final ModelOptions options;
   private final Integer batchSize;
   private final Seq<SparkPlan> children;
+  private final Seq<Attribute> output;
 
   public DlrmScoreExec(SparkPlan child, Attribute dense, Attribute sparse, Attribute result, ModelOptions options,
       Integer batchSize) {
@@ -36,13 +37,14 @@ final class DlrmScoreExec extends SparkPlan {
     this.options = options;
     this.batchSize = batchSize;
     this.children = CollectionConverters.asScala(List.of(child)).toList();
+    List<Attribute> out = new java.util.ArrayList<>(CollectionConverters.asJava(child.output()));
+    out.add(result);
+    this.output = CollectionConverters.asScala(out).toList();
   }
 
   @Override
   public Seq<Attribute> output() {
-    List<Attribute> out = new java.util.ArrayList<>(CollectionConverters.asJava(child.output()));
-    out.add(result);
-    return CollectionConverters.asScala(out).toList();
+    return output;
   }
 
   @Override
