@@ -27,18 +27,29 @@ public final class Graph {
 
   private final List<Node> nodes;
   private final Map<String, Integer> index = new HashMap<>();
+  /** Initial parameter values per node (e.g. imported weights), in the order of the node's parameters. */
+  private final Map<String, double[][]> initial;
 
   /** A node as declared, before validation. */
   record Decl(String name, Op op, List<String> inputs) { }
 
-  private Graph(List<Node> nodes) {
+  private Graph(List<Node> nodes, Map<String, double[][]> initial) {
     this.nodes = Collections.unmodifiableList(nodes);
+    this.initial = initial;
     for (int i = 0; i < nodes.size(); i++) {
       index.put(nodes.get(i).name(), i);
     }
   }
 
   static Graph of(List<Decl> decls) {
+    return of(decls, Map.of());
+  }
+
+  /**
+   * Validates the declarations; {@code initial} gives starting values for some nodes' parameters (all of a node's
+   * parameters, in its order, each of the parameter's size), which replace the seeded initialisation.
+   */
+  static Graph of(List<Decl> decls, Map<String, double[][]> initial) {
     Map<String, Decl> byName = new LinkedHashMap<>();
     for (Decl d : decls) {
       if (d.name() == null || d.name().isBlank()) {
@@ -83,7 +94,38 @@ public final class Graph {
       nodes.add(new Node(d.name(), d.op(), List.copyOf(d.inputs()), out, params));
     }
     checkLoss(nodes);
-    return new Graph(nodes);
+    Map<String, double[][]> init = new HashMap<>();
+    for (Map.Entry<String, double[][]> e : initial.entrySet()) {
+      Node n = nodes.stream().filter(x -> x.name().equals(e.getKey())).findFirst().orElseThrow(
+          () -> new GraphValidationException("initial parameters for '" + e.getKey() + "', which is not a node"));
+      double[][] v = e.getValue();
+      if (v.length != n.params().length) {
+        throw new GraphValidationException("node " + n.describe() + " has " + n.params().length
+            + " parameter(s), initial values give " + v.length);
+      }
+      double[][] copy = new double[v.length][];
+      for (int k = 0; k < v.length; k++) {
+        if (v[k].length != n.params()[k].elements()) {
+          throw new GraphValidationException("node " + n.describe() + ": initial '" + n.params()[k].name() + "' has "
+              + v[k].length + " values, the parameter " + java.util.Arrays.toString(n.params()[k].shape()) + " needs "
+              + n.params()[k].elements());
+        }
+        copy[k] = v[k].clone();
+      }
+      init.put(n.name(), copy);
+    }
+    return new Graph(nodes, init);
+  }
+
+  /** Starting value of parameter {@code k} of {@code n}: the given initial value, or the seeded initialisation. */
+  Tensor initialParameter(Node n, int k, long seed) {
+    double[][] v = initial.get(n.name());
+    return v != null ? new Tensor(n.params()[k].shape(), v[k].clone()) : n.params()[k].initialise(seed, n.name());
+  }
+
+  /** Whether some parameters start from given values (imported weights) rather than from the seed. */
+  public boolean hasInitialParameters() {
+    return !initial.isEmpty();
   }
 
   private static List<Decl> topologicalOrder(List<Decl> decls, Map<String, Decl> byName) {
@@ -205,7 +247,11 @@ public final class Graph {
     return sb.toString();
   }
 
-  /** The graph as JSON (format {@value #FORMAT}, version 1): nodes in topological order with op type and attributes. */
+  /**
+   * The graph as JSON (format {@value #FORMAT}, version 1): nodes in topological order with op type and attributes,
+   * and, for nodes whose parameters start from given values, {@code init}: one base64 string of little-endian
+   * float64 values per parameter.
+   */
   public String toJson() {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
@@ -219,6 +265,15 @@ public final class Graph {
       n.inputs().forEach(ins::add);
       o.set("attrs", JSON.valueToTree(n.op().attrs()));
       o.put("output", n.output().toString());
+      double[][] init = initial.get(n.name());
+      if (init != null) {
+        ArrayNode vals = o.putArray("init");
+        for (double[] v : init) {
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(v.length * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          buf.asDoubleBuffer().put(v);
+          vals.add(java.util.Base64.getEncoder().encodeToString(buf.array()));
+        }
+      }
     }
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -249,6 +304,7 @@ public final class Graph {
       throw new GraphValidationException("graph JSON: field 'nodes' must be an array");
     }
     List<Decl> decls = new ArrayList<>();
+    Map<String, double[][]> init = new HashMap<>();
     int i = 0;
     for (JsonNode n : arr) {
       String name = n.path("name").asText("");
@@ -263,9 +319,28 @@ public final class Graph {
         inputs.add(in.asText());
       }
       decls.add(new Decl(name, OpRegistry.create(type, attrs, name), inputs));
+      if (n.has("init")) {
+        List<double[]> vals = new ArrayList<>();
+        for (JsonNode v : n.get("init")) {
+          byte[] bytes;
+          try {
+            bytes = java.util.Base64.getDecoder().decode(v.asText());
+          } catch (IllegalArgumentException e) {
+            throw new GraphValidationException("graph JSON: node '" + name + "': 'init' is not base64", e);
+          }
+          if (bytes.length % 8 != 0) {
+            throw new GraphValidationException("graph JSON: node '" + name + "': 'init' holds " + bytes.length
+                + " bytes, not a whole number of float64 values");
+          }
+          double[] d = new double[bytes.length / 8];
+          java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(d);
+          vals.add(d);
+        }
+        init.put(name, vals.toArray(new double[0][]));
+      }
       i++;
     }
-    return of(decls);
+    return of(decls, init);
   }
 
   @Override

@@ -22,6 +22,7 @@ import java.util.Map;
 public final class GraphBuilder {
   private final List<Graph.Decl> decls = new ArrayList<>();
   private final Map<String, TensorType> known = new HashMap<>();
+  private final Map<String, double[][]> initial = new HashMap<>();
 
   private String add(String name, Op op, String... inputs) {
     decls.add(new Graph.Decl(name, op, List.of(inputs)));
@@ -83,6 +84,11 @@ public final class GraphBuilder {
     return add(name, new NormOp(NormOp.Kind.LAYER, typeOf(input, name).last()), input);
   }
 
+  /** Layer norm with a given epsilon (added to the variance), for importers. */
+  String layerNorm(String name, String input, double eps) {
+    return add(name, new NormOp(NormOp.Kind.LAYER, typeOf(input, name).last(), eps), input);
+  }
+
   public String embedding(String name, String ids, int vocab, int dim) {
     return add(name, new EmbeddingOp(vocab, dim), ids);
   }
@@ -138,8 +144,13 @@ public final class GraphBuilder {
     return typeOf(node, node).shape()[0];
   }
 
+  /** Starting values of a node's parameters, in the op's parameter order (for importers of trained weights). */
+  void initialValues(String node, double[]... values) {
+    initial.put(node, values);
+  }
+
   /** Validates and returns the graph. */
   public Graph build() {
-    return Graph.of(decls);
+    return Graph.of(decls, initial);
   }
 }

@@ -13,16 +13,26 @@ final class NormOp extends Op {
   static final double EPS = 1e-5;
   final Kind kind;
   final int features;
+  /** Added to the variance before the square root; {@link #EPS} unless given (imported SameDiff layer norms: 1e-12). */
+  final double eps;
 
   NormOp(Kind kind, int features) {
+    this(kind, features, EPS);
+  }
+
+  NormOp(Kind kind, int features, double eps) {
     require(features > 0, "norm needs positive features");
+    require(eps > 0 && eps < 1, "norm eps must be in (0,1), got " + eps);
     this.kind = kind;
     this.features = features;
+    this.eps = eps;
   }
 
   @Override String type() { return kind == Kind.BATCH ? "batchnorm" : "layernorm"; }
 
-  @Override Map<String, Object> attrs() { return Map.of("features", features); }
+  @Override Map<String, Object> attrs() {
+    return eps == EPS ? Map.of("features", features) : Map.of("features", features, "eps", eps);
+  }
 
   @Override int arity() { return 1; }
 
@@ -89,7 +99,7 @@ final class NormOp extends Op {
         var += d * d;
       }
       var /= members.length;
-      invStd[g] = 1 / Math.sqrt(var + EPS);
+      invStd[g] = 1 / Math.sqrt(var + eps);
       for (int m = 0; m < members.length; m++) {
         int i = members[m];
         int f = featureOf(g, m, idx, x);

@@ -18,7 +18,8 @@ final class OpRegistry {
     FACTORIES.put("maxpool2d", a -> new MaxPoolOp(a.integer("kernel"), a.integer("stride")));
     FACTORIES.put("global_avgpool", a -> new GlobalAvgPoolOp());
     FACTORIES.put("batchnorm", a -> new NormOp(NormOp.Kind.BATCH, a.integer("features")));
-    FACTORIES.put("layernorm", a -> new NormOp(NormOp.Kind.LAYER, a.integer("features")));
+    FACTORIES.put("layernorm", a -> new NormOp(NormOp.Kind.LAYER, a.integer("features"),
+        a.map.containsKey("eps") ? a.number("eps") : NormOp.EPS));
     FACTORIES.put("embedding", a -> new EmbeddingOp(a.integer("vocab"), a.integer("dim")));
     FACTORIES.put("position_embedding", a -> new PositionEmbeddingOp(a.integer("length"), a.integer("dim")));
     FACTORIES.put("causal_self_attention", a -> new CausalSelfAttentionOp(a.integer("dim"), a.integer("heads")));

@@ -41,7 +41,7 @@ final class StageRunner {
       Tensor[] p = new Tensor[n.params().length];
       Tensor[] g = new Tensor[p.length];
       for (int k = 0; k < p.length; k++) {
-        p[k] = n.params()[k].initialise(seed, n.name());
+        p[k] = graph.initialParameter(n, k, seed);
         g[k] = p[k].zerosLike();
       }
       params.put(n.name(), p);
