@@ -123,7 +123,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
         ParamValidators.inArray(new String[] {"fusefl", "fedavg", "ensemble", "local"}));
     backbone = new Param<>(this, "backbone",
         "client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w; "
-            + "cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w",
+            + "cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w; "
+            + "cnn = 5x5 conv (w) + max-pool 2, 5x5 conv (2w) + max-pool 2, then two dense layers of width 16w",
         ParamValidators.inArray(ClientArchitecture.BACKBONES));
     adaptor = new Param<>(this, "adaptor", "how fused blocks feed the next block: conv1x1 | avg",
         ParamValidators.inArray(new String[] {"conv1x1", "avg"}));

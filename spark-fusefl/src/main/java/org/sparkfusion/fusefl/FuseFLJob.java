@@ -30,7 +30,7 @@ import org.sparkfusion.fusefl.data.MnistJson;
  * --dataset fmnist|mnist|idx:&lt;train-images-path&gt;  --clients M  --alpha A  --blocks K
  * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
- * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small] [--momentum M] [--calibration-epochs N] [--no-calibration]
+ * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
  * [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
  * </pre>
  */
@@ -130,7 +130,7 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--backbone cnn4|mlp4|cnn-small] [--momentum M] [--calibration-epochs N] [--no-calibration] [--fmnist-dir DIR] "
+        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--fmnist-dir DIR] "
         + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -33,6 +34,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *       about a fifth of the step time), then two fully connected layers of width 16w (BatchNorm, ReLU). The
  *       strided convolutions keep DL4J's im2col buffers small, which is what its convolutions spend their time
  *       on here, so it trains about 5x faster than a LeNet with 5x5 stride-1 convolutions and pooling.</li>
+ *   <li>"cnn": a LeNet-like network run by {@link FastConvolution}: a 5x5 'same' convolution of width w + ReLU +
+ *       2x2 max-pooling (28x28 -> 14x14), the same with width 2w (-> 7x7), then two fully connected layers of width
+ *       16w (BatchNorm, ReLU). Its convolutions (and 1x1 adaptors) use our im2col + sgemm layer, 4-5x faster
+ *       than DL4J's ConvolutionLayer on one thread here.</li>
  * </ul>
  * Heterogeneous clients add {@code extraLayers} layers (stride-1 convolutions or dense layers of the block's
  * width; for convolutions 3x3 stride-1 with ReLU) at the end of every block (deeper, same interfaces). Block
@@ -47,6 +52,8 @@ public final class ClientArchitecture implements java.io.Serializable {
   private static final int CONV_BN = 0;
   private static final int DENSE = 1;
   private static final int CONV_RELU = 2;
+  /** 5x5 'same' convolution + ReLU, then 2x2 max-pooling (the "cnn" backbone). */
+  private static final int CONV_POOL = 3;
 
   private final ImageShape input;
   private final int numClasses;
@@ -54,9 +61,12 @@ public final class ClientArchitecture implements java.io.Serializable {
   private final int[][] blockStrides;
   private final int[][] blockKernels;
   private final int[][] blockKinds;
+  /** Whether convolutions run as {@link FastConvolution} (the "cnn" backbone) or DL4J's ConvolutionLayer. */
+  private final boolean fastConv;
 
   ClientArchitecture(ImageShape input, int numClasses, int[][] blockWidths, int[][] blockStrides,
-      int[][] blockKernels, int[][] blockKinds) {
+      int[][] blockKernels, int[][] blockKinds, boolean fastConv) {
+    this.fastConv = fastConv;
     this.input = input;
     this.numClasses = numClasses;
     this.blockWidths = blockWidths;
@@ -66,7 +76,7 @@ public final class ClientArchitecture implements java.io.Serializable {
   }
 
   /** Backbone names accepted by {@link #of}. */
-  public static final String[] BACKBONES = {"cnn4", "mlp4", "cnn-small"};
+  public static final String[] BACKBONES = {"cnn4", "mlp4", "cnn-small", "cnn"};
 
   /** The named family (see {@link #BACKBONES}) at base width {@code width}, split into {@code blocks} blocks. */
   public static ClientArchitecture of(String backbone, ImageShape input, int numClasses, int width, int blocks,
@@ -75,6 +85,7 @@ public final class ClientArchitecture implements java.io.Serializable {
       case "cnn4": return cnn4(input, numClasses, width, blocks, extraLayers);
       case "mlp4": return mlp4(input, numClasses, width, blocks, extraLayers);
       case "cnn-small": return cnnSmall(input, numClasses, width, blocks, extraLayers);
+      case "cnn": return cnn(input, numClasses, width, blocks, extraLayers);
       default: throw new IllegalArgumentException("backbone must be one of " + String.join(", ", BACKBONES)
           + ", got " + backbone);
     }
@@ -101,6 +112,16 @@ public final class ClientArchitecture implements java.io.Serializable {
     }
     return split("cnn-small", input, numClasses, new int[] {width, 2 * width, 16 * width, 16 * width},
         new int[] {2, 2, 1, 1}, new int[] {4, 3, 1, 1}, new int[] {CONV_RELU, CONV_RELU, DENSE, DENSE}, width, blocks,
+        extraLayers);
+  }
+
+  /** The cnn family: conv 5x5 (w) + max-pool 2, conv 5x5 (2w) + max-pool 2, two dense layers of width 16w. */
+  public static ClientArchitecture cnn(ImageShape input, int numClasses, int width, int blocks, int extraLayers) {
+    if (input.height() < 4 || input.width() < 4) {
+      throw new IllegalArgumentException("the cnn backbone needs images of at least 4x4, got " + input);
+    }
+    return split("cnn", input, numClasses, new int[] {width, 2 * width, 16 * width, 16 * width},
+        new int[] {1, 1, 1, 1}, new int[] {5, 5, 1, 1}, new int[] {CONV_POOL, CONV_POOL, DENSE, DENSE}, width, blocks,
         extraLayers);
   }
 
@@ -140,10 +161,11 @@ public final class ClientArchitecture implements java.io.Serializable {
         bs[b][i] = extra ? 1 : strides[layer];
         // Extra convolutions keep the map size: 3x3 'same' padding (CONV_BN) or 3x3 + ReLU with padding 1.
         bk[b][i] = extra && kinds[layer] != DENSE ? 3 : kernels[layer];
-        kind[b][i] = kinds[layer];
+        // An extra layer after a conv + pool keeps the map size: a 3x3 'same' convolution + ReLU.
+        kind[b][i] = extra && kinds[layer] == CONV_POOL ? CONV_RELU : kinds[layer];
       }
     }
-    return new ClientArchitecture(input, numClasses, bw, bs, bk, kind);
+    return new ClientArchitecture(input, numClasses, bw, bs, bk, kind, name.equals("cnn"));
   }
 
   /** Whether every block is dense (features [n, d]) rather than ending in feature maps. */
@@ -164,7 +186,7 @@ public final class ClientArchitecture implements java.io.Serializable {
   }
 
   private static int layersOf(int kind) {
-    return kind == CONV_RELU ? 1 : 3;
+    return kind == CONV_RELU ? 1 : kind == CONV_POOL ? 2 : 3;
   }
 
   public int blocks() {
@@ -197,7 +219,10 @@ public final class ClientArchitecture implements java.io.Serializable {
       for (int i = 0; i < blockStrides[j].length; i++) {
         int s = blockStrides[j][i];
         int k = blockKernels[j][i];
-        if (blockKinds[j][i] == CONV_RELU && s > 1) {
+        if (blockKinds[j][i] == CONV_POOL) {
+          h /= 2;
+          w /= 2;
+        } else if (blockKinds[j][i] == CONV_RELU && s > 1) {
           // no padding ('truncate'): (h - k) / s + 1
           h = (h - k) / s + 1;
           w = (w - k) / s + 1;
@@ -283,6 +308,10 @@ public final class ClientArchitecture implements java.io.Serializable {
     return new Layout(withAdaptor ? 1 : 0, first, start, length, pool, out);
   }
 
+  private Layer conv(ConvolutionLayer.Builder b) {
+    return fastConv ? new FastConvolution(b) : b.build();
+  }
+
   private MultiLayerNetwork build(int first, int last, int inChannels, boolean withAdaptor, boolean withHead,
       TrainingConfig cfg, long seed) {
     List<Layer> layers = new ArrayList<>();
@@ -295,14 +324,20 @@ public final class ClientArchitecture implements java.io.Serializable {
     } else if (withAdaptor) {
       layers.add(!mapIn
           ? new DenseLayer.Builder().nOut(outChannels(first - 1)).activation(Activation.IDENTITY).build()
-          : new ConvolutionLayer.Builder(1, 1).nOut(outChannels(first - 1)).stride(1, 1)
-              .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build());
+          : conv(new ConvolutionLayer.Builder(1, 1).nOut(outChannels(first - 1)).stride(1, 1)
+              .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)));
     }
     for (int b = first; b <= last; b++) {
       for (int i = 0; i < blockWidths[b].length; i++) {
         int s = blockStrides[b][i];
         int k = blockKernels[b][i];
         int kind = blockKinds[b][i];
+        if (kind == CONV_POOL) {
+          layers.add(conv(new ConvolutionLayer.Builder(k, k).nOut(blockWidths[b][i]).stride(1, 1)
+              .convolutionMode(ConvolutionMode.Same).activation(Activation.RELU)));
+          layers.add(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build());
+          continue;
+        }
         if (kind == CONV_RELU) {
           ConvolutionLayer.Builder conv = new ConvolutionLayer.Builder(k, k).nOut(blockWidths[b][i]).stride(s, s)
               .activation(Activation.RELU);
@@ -311,7 +346,7 @@ public final class ClientArchitecture implements java.io.Serializable {
           } else {
             conv.convolutionMode(ConvolutionMode.Same);
           }
-          layers.add(conv.build());
+          layers.add(conv(conv));
           continue;
         }
         layers.add(kind == DENSE
