@@ -81,6 +81,7 @@ final class DpuEmbeddingBackend implements EmbeddingBackend {
     }
     for (int t = 0; t < shapes.numTables(); t++) {
       float[] w = tables.weights(t);
+      int w0 = tables.rowBase(t);
       for (int g = 0; g < p.groups(); g++) {
         int[] dpu = p.dpuOf[t][g];
         int[] local = p.localOf[t][g];
@@ -92,17 +93,17 @@ final class DpuEmbeddingBackend implements EmbeddingBackend {
             continue;
           }
           int at = local[r] * p.rowWords[d];
-          long src = (long) r * dim + c0;
+          long src = w0 + (long) r * dim + c0;
           for (int c = 0; c < cw; c++) {
             shard[d][at + c] = fixedPoint.quantize(w[(int) (src + c)]);
           }
         }
       }
       for (CacheEntry e : p.hotRows[t].values()) {
-        writeCache(p, shard, e, w);
+        writeCache(p, shard, e, w, w0);
       }
       for (CacheEntry e : p.pairs[t].values()) {
-        writeCache(p, shard, e, w);
+        writeCache(p, shard, e, w, w0);
       }
     }
     for (int d = 0; d < nrDpus; d++) {
@@ -116,15 +117,15 @@ final class DpuEmbeddingBackend implements EmbeddingBackend {
     loads++;
   }
 
-  private void writeCache(Placement p, int[][] shard, CacheEntry e, float[] w) {
+  private void writeCache(Placement p, int[][] shard, CacheEntry e, float[] w, int w0) {
     int dim = shapes.dim;
     for (int c = 0; c < e.dpus.length; c++) {
       int d = e.dpus[c];
       int at = e.locals[c] * p.rowWords[d];
       for (int k = 0; k < dim; k++) {
-        int q = fixedPoint.quantize(w[e.rowA * dim + k]);
+        int q = fixedPoint.quantize(w[w0 + e.rowA * dim + k]);
         if (e.isPair()) {
-          q += fixedPoint.quantize(w[e.rowB * dim + k]);
+          q += fixedPoint.quantize(w[w0 + e.rowB * dim + k]);
         }
         shard[d][at + k] = q;
       }

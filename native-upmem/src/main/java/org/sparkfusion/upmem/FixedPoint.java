@@ -19,7 +19,11 @@ final class FixedPoint {
   static double maxAbs(EmbeddingTables tables) {
     double m = 0;
     for (int t = 0; t < tables.numTables(); t++) {
-      for (float w : tables.weights(t)) {
+      float[] a = tables.weights(t);
+      int from = tables.rowBase(t);
+      long to = from + tables.rows(t) * tables.dim();
+      for (int i = from; i < to; i++) {
+        float w = a[i];
         if (!Float.isFinite(w)) {
           throw new IllegalArgumentException("embedding table " + t + " holds a non-finite weight (" + w + ")");
         }

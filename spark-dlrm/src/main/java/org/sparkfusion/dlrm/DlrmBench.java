@@ -33,6 +33,7 @@ import org.sparkfusion.dlrm.checkpoint.Tensor;
 import org.sparkfusion.dlrm.core.DlrmNetwork;
 import org.sparkfusion.dlrm.core.DlrmScorer;
 import org.sparkfusion.dlrm.core.Interaction;
+import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
 import org.sparkfusion.dlrm.embedding.CpuBackendProvider;
 import org.sparkfusion.dlrm.embedding.CpuInt8BackendProvider;
 import org.sparkfusion.dlrm.embedding.EmbeddingBackend;
@@ -140,18 +141,22 @@ final class DlrmBench {
     return (int) ((id * 0x9E3779B1L) & (rows - 1));
   }
 
+  /** Cases whose "aligned" tables did not have row 0 on a cache line after the measurement (reported). */
+  static final java.util.Set<String> LOST_ALIGNMENT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static final Map<String, String> NATIVE_OFF = Map.of(DlrmConf.CPU_NATIVE_POOLING.key(), "false");
 
   /**
    * Lookups/s of one case: {fp32 backend, int8 backend, (slot for PyTorch's figure), row-touch limit, fp32 backend
-   * with the native kernel off (Vector API)}.
+   * with the native kernel off (Vector API), fp32 backend on plain unaligned arrays}.
    */
   static double[] measureCase(Path dir, GatherCase c, ExecutorService pool, int threads) throws Exception {
-    double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), pool, threads);
-    double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), Map.of(), pool, threads);
-    double touch = gatherThroughput(dir, c, null, Map.of(), pool, threads);
-    double vectorApi = gatherThroughput(dir, c, new CpuBackendProvider(), NATIVE_OFF, pool, threads);
-    return new double[] {fp32, int8, Double.NaN, touch, vectorApi};
+    double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), true, pool, threads);
+    double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), Map.of(), true, pool, threads);
+    double touch = gatherThroughput(dir, c, null, Map.of(), true, pool, threads);
+    double vectorApi = gatherThroughput(dir, c, new CpuBackendProvider(), NATIVE_OFF, true, pool, threads);
+    double unaligned = gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), false, pool, threads);
+    return new double[] {fp32, int8, Double.NaN, touch, vectorApi, unaligned};
   }
 
   /** {@code gather DIR THREADS [NAME-FILTER]}: only section (i), printed, for quick experiments. */
@@ -162,9 +167,9 @@ final class DlrmBench {
       for (GatherCase c : CASES) {
         if (c.name().contains(filter)) {
           double[] v = measureCase(dir, c, pool, threads);
-          System.out.printf("java gather %-34s fp32 %.2f M/s (%.2f GB/s) vector-api %.2f M/s int8 %.2f M/s"
-              + " row-touch %.2f M/s (%.2f GB/s)%n", c.name(), v[0] / 1e6, v[0] * c.dim() * 4 / 1e9, v[4] / 1e6,
-              v[1] / 1e6, v[3] / 1e6, v[3] * c.dim() * 4 / 1e9);
+          System.out.printf("java gather %-34s fp32 %.2f M/s (%.2f GB/s) unaligned %.2f M/s vector-api %.2f M/s"
+              + " int8 %.2f M/s row-touch %.2f M/s (%.2f GB/s)%n", c.name(), v[0] / 1e6, v[0] * c.dim() * 4 / 1e9,
+              v[5] / 1e6, v[4] / 1e6, v[1] / 1e6, v[3] / 1e6, v[3] * c.dim() * 4 / 1e9);
         }
       }
     } finally {
@@ -315,9 +320,10 @@ final class DlrmBench {
       float s3 = 0;
       for (int t = 0; t < indices.length; t++) {
         float[] w = tables.weights(t);
+        int w0 = tables.rowBase(t);
         int[] idx = indices[t];
         for (int k = 0, n = offsets[t][numBags]; k < n; k++) {
-          int r = idx[k] * d;
+          int r = w0 + idx[k] * d;
           s0 += w[r];
           s1 += w[r + 16];
           s2 += w[r + 32];
@@ -331,13 +337,19 @@ final class DlrmBench {
     public void close() {}
   }
 
-  static EmbeddingTables randomTables(GatherCase c) {
-    float[][] w = new float[c.tables()][];
+  /**
+   * Random tables of case {@code c}, stored as the checkpoint readers store them (rows on cache lines), or, with
+   * {@code aligned} false, as plain arrays (rows 16 bytes into a line), to show what alignment is worth.
+   */
+  static EmbeddingTables randomTables(GatherCase c, boolean aligned) {
+    CacheAlignedRows[] w = new CacheAlignedRows[c.tables()];
     for (int t = 0; t < w.length; t++) {
       SplittableRandom r = new SplittableRandom(t);
-      w[t] = new float[c.rows() * c.dim()];
-      for (int k = 0; k < w[t].length; k++) {
-        w[t][k] = (float) r.nextDouble();
+      int n = c.rows() * c.dim();
+      w[t] = aligned ? CacheAlignedRows.allocate(n) : new CacheAlignedRows(new float[n], 0);
+      float[] a = w[t].array();
+      for (int k = 0; k < n; k++) {
+        a[w[t].base() + k] = (float) r.nextDouble();
       }
     }
     return new EmbeddingTables() {
@@ -354,14 +366,18 @@ final class DlrmBench {
       }
 
       public float[] weights(int table) {
-        return w[table];
+        return w[table].array();
+      }
+
+      public int rowBase(int table) {
+        return w[table].base();
       }
     };
   }
 
   /** Lookups per second with {@code threads} threads, each pooling its share of every batch's bags. */
   static double gatherThroughput(Path dir, GatherCase c, EmbeddingBackendProvider provider, Map<String, String> conf,
-      ExecutorService pool, int threads) throws Exception {
+      boolean aligned, ExecutorService pool, int threads) throws Exception {
     ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(c.file()))).order(ByteOrder.LITTLE_ENDIAN);
     int per = BAGS * POOLING;
     int bagsPerThread = BAGS / threads;
@@ -384,7 +400,8 @@ final class DlrmBench {
         offsets[t][k] = k * POOLING;
       }
     }
-    EmbeddingBackend backend = provider == null ? new RowTouch(randomTables(c)) : provider.open(randomTables(c), conf, List.of());
+    EmbeddingTables tables = randomTables(c, aligned);
+    EmbeddingBackend backend = provider == null ? new RowTouch(tables) : provider.open(tables, conf, List.of());
     float[][] outs = new float[threads][bagsPerThread * c.tables() * c.dim()];
     int[] next = {0};
     Runnable oneBatch = () -> {
@@ -404,6 +421,11 @@ final class DlrmBench {
     };
     double sec = timed(oneBatch, 2.0, 3);
     backend.close();
+    for (int t = 0; aligned && t < c.tables(); t++) {
+      if (!new CacheAlignedRows(tables.weights(t), tables.rowBase(t)).aligned()) {
+        LOST_ALIGNMENT.add(c.name());
+      }
+    }
     return (double) c.tables() * bagsPerThread * threads * POOLING / sec;
   }
 
@@ -563,7 +585,9 @@ final class DlrmBench {
     md.append("## (i) Embedding gather + sum pooling\n\n");
     md.append(String.format(Locale.ROOT, "Batches of %d bags x %d ids per table (multi-hot), %d different batches cycled;"
         + " fp32 tables of random values, the same index files for both sides. PyTorch: `nn.EmbeddingBag(mode=\"sum\")`"
-        + " per table over the whole batch. Ours: `cpu` backend (its native pooling kernel, the default; also with the kernel off, i.e. the JDK Vector API loop) and `cpu-int8`, the batch's bags split over %d threads."
+        + " per table over the whole batch. Ours: `cpu` backend (its native pooling kernel, the default; also with the kernel off, i.e. the JDK Vector API loop,"
+        + " and on tables stored as plain `float[]`, whose rows start 16 bytes into a cache line, instead of the line-aligned storage the checkpoint readers use)"
+        + " and `cpu-int8`, the batch's bags split over %d threads."
         + " GB/s counts the embedding bytes read (lookups x dim x 4 B, 1 B + 8 B/row for int8).%n%n", BAGS, POOLING,
         BATCHES, threads));
     md.append(String.format(Locale.ROOT, "Memory-bandwidth probe (sequential read of 1 GiB, %d threads, best of 5): **%.2f GB/s**."
@@ -571,15 +595,18 @@ final class DlrmBench {
         + " the fastest any gather can fetch them on this machine.%n%n", threads, bandwidth));
     md.append("| Tables | ours fp32 M lookups/s | GB/s | PyTorch M lookups/s | GB/s | ratio ours/PyTorch | ours / sequential bandwidth"
         + " | random-row limit GB/s | ours / random-row limit | ours int8 M lookups/s"
-        + " | ours fp32, native kernel off (Vector API) M lookups/s |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + " | ours fp32, native kernel off (Vector API) M lookups/s | ours fp32, rows not cache-line aligned M lookups/s |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     int dim = 64;
     for (Map.Entry<String, double[]> e : gather.entrySet()) {
       double[] v = e.getValue();
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f | %.2f | **%.2f** | %.2f | %.2f | %.2f | %.1f | %.1f |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f | %.2f | **%.2f** | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f |%n",
           e.getKey(), v[0] / 1e6, v[0] * dim * 4 / 1e9, v[2] / 1e6, v[2] * dim * 4 / 1e9, v[0] / v[2],
-          v[0] * dim * 4 / 1e9 / bandwidth, v[3] * dim * 4 / 1e9, v[0] / v[3], v[1] / 1e6, v[4] / 1e6));
+          v[0] * dim * 4 / 1e9 / bandwidth, v[3] * dim * 4 / 1e9, v[0] / v[3], v[1] / 1e6, v[4] / 1e6, v[5] / 1e6));
     }
+    md.append(LOST_ALIGNMENT.isEmpty()
+        ? "\nLine-aligned storage held for every table of every case (checked after each measurement).\n"
+        : "\nLine-aligned storage was lost (the collector moved the array) for: " + String.join(", ", LOST_ALIGNMENT) + ".\n");
     Path nativeLimit = dir.resolve("native_limit.txt");
     if (Files.exists(nativeLimit)) {
       md.append("\nNative reference, measured in the same run (`dev/native/gather_limit.c`, gcc -O3 -march=native, the large"

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
 
 /** NumPy {@code .npy} files holding little-endian float32 arrays in C order (nothing else is accepted). */
 public final class NpyFormat {
@@ -66,10 +67,10 @@ public final class NpyFormat {
       throw new CheckpointFormatException(source + ": tensor " + name + " " + java.util.Arrays.toString(shape)
           + " needs " + n * 4 + " data bytes but the file has " + (bytes.length - dataStart) + " (truncated)");
     }
-    float[] values = new float[(int) n];
+    CacheAlignedRows values = CacheAlignedRows.allocate((int) n);
     buf.position(dataStart);
-    buf.asFloatBuffer().get(values);
-    return new Tensor(name, shape, values);
+    buf.asFloatBuffer().get(values.array(), values.base(), (int) n);
+    return new Tensor(name, shape, values, (int) n);
   }
 
   /** Encodes {@code t} as a version 1.0 .npy file. */
@@ -84,11 +85,11 @@ public final class NpyFormat {
       header.append(' ');
     }
     header.append('\n');
-    float[] data = t.data();
-    ByteBuffer body = ByteBuffer.allocate(10 + header.length() + data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    CacheAlignedRows data = t.storage();
+    ByteBuffer body = ByteBuffer.allocate(10 + header.length() + t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
     body.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
     body.put(header.toString().getBytes(StandardCharsets.ISO_8859_1));
-    body.asFloatBuffer().put(data);
+    body.asFloatBuffer().put(data.array(), data.base(), t.size());
     return body.array();
   }
 

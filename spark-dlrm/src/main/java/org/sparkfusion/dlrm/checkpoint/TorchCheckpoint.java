@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
 
 /**
  * Reads the tensors of a {@code torch.save} zip checkpoint: either a dict holding {@code state_dict} (other
@@ -105,14 +106,16 @@ final class TorchCheckpoint {
           + " reaches beyond its storage (" + data.length + " bytes): truncated or corrupt checkpoint");
     }
     ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[(int) n];
+    CacheAlignedRows storage = CacheAlignedRows.allocate((int) n);
+    float[] values = storage.array();
+    int base = storage.base();
     int[] idx = new int[shape.length];
-    for (int k = 0; k < values.length; k++) {
+    for (int k = 0; k < n; k++) {
       long at = ref.offset();
       for (int d = 0; d < shape.length; d++) {
         at += idx[d] * stride[d];
       }
-      values[k] = buf.getFloat((int) (at * 4));
+      values[base + k] = buf.getFloat((int) (at * 4));
       for (int d = shape.length - 1; d >= 0; d--) {
         if (++idx[d] < shape[d]) {
           break;
@@ -120,6 +123,6 @@ final class TorchCheckpoint {
         idx[d] = 0;
       }
     }
-    return new Tensor(key, shape, values);
+    return new Tensor(key, shape, storage, (int) n);
   }
 }

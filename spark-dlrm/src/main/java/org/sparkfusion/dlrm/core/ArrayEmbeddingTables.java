@@ -1,20 +1,24 @@
 package org.sparkfusion.dlrm.core;
 
+import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
 import org.sparkfusion.dlrm.embedding.EmbeddingTables;
 
-/** Embedding tables held in on-heap float arrays (one per table). */
+/** Embedding tables held in on-heap float arrays (one per table), as the checkpoint reader stored them. */
 final class ArrayEmbeddingTables implements EmbeddingTables {
   private final int dim;
-  private final float[][] weights;
+  private final CacheAlignedRows[] tables;
+  private final long[] rows;
 
-  ArrayEmbeddingTables(int dim, float[][] weights) {
+  /** Table t: {@code rows[t]} rows of {@code dim} floats in {@code tables[t]}, from its {@code base()} on. */
+  ArrayEmbeddingTables(int dim, CacheAlignedRows[] tables, long[] rows) {
     this.dim = dim;
-    this.weights = weights;
+    this.tables = tables.clone();
+    this.rows = rows.clone();
   }
 
   @Override
   public int numTables() {
-    return weights.length;
+    return tables.length;
   }
 
   @Override
@@ -24,11 +28,16 @@ final class ArrayEmbeddingTables implements EmbeddingTables {
 
   @Override
   public long rows(int table) {
-    return weights[table].length / dim;
+    return rows[table];
   }
 
   @Override
   public float[] weights(int table) {
-    return weights[table];
+    return tables[table].array();
+  }
+
+  @Override
+  public int rowBase(int table) {
+    return tables[table].base();
   }
 }

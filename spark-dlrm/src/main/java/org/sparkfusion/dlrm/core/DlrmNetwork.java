@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sparkfusion.dlrm.checkpoint.CheckpointFormatException;
 import org.sparkfusion.dlrm.checkpoint.Tensor;
+import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
 import org.sparkfusion.dlrm.embedding.EmbeddingTables;
 
 /**
@@ -67,7 +68,8 @@ public final class DlrmNetwork {
           + " MLP layers found");
     }
     int dim = -1;
-    float[][] weights = new float[emb.size()][];
+    CacheAlignedRows[] weights = new CacheAlignedRows[emb.size()];
+    long[] rows = new long[emb.size()];
     int expect = 0;
     for (Map.Entry<Integer, Tensor> en : emb.entrySet()) {
       Tensor t = en.getValue();
@@ -85,7 +87,8 @@ public final class DlrmNetwork {
         throw new CheckpointFormatException(source + ": tensor " + t.name() + " has dim " + t.dim(1)
             + " but emb_l.0.weight has " + dim + " (all tables must share one dim)");
       }
-      weights[expect++] = t.data();
+      rows[expect] = t.dim(0);
+      weights[expect++] = t.storage();
     }
     DenseLayer[] bottomLayers = layers(source, "bot_l", bot, false);
     DenseLayer[] topLayers = layers(source, "top_l", topL, true);
@@ -109,7 +112,7 @@ public final class DlrmNetwork {
       throw new CheckpointFormatException(source + ": tensor top_l." + topL.lastKey() + ".weight outputs "
           + topLayers[topLayers.length - 1].out + " values; a DLRM click model outputs 1");
     }
-    return new DlrmNetwork(bottomLayers, topLayers, new ArrayEmbeddingTables(dim, weights), interaction, selfInteraction);
+    return new DlrmNetwork(bottomLayers, topLayers, new ArrayEmbeddingTables(dim, weights, rows), interaction, selfInteraction);
   }
 
   private static String describe(Interaction interaction, boolean self) {

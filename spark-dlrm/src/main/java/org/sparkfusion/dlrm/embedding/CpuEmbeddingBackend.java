@@ -15,6 +15,7 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
       && !Boolean.getBoolean("sparkfusion.dlrm.scalarPooling");
   private final EmbeddingTables tables;
   private final float[][] weights;
+  private final int[] bases;
   private final int dim;
   private final boolean nativeKernel;
 
@@ -26,8 +27,10 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
         : (VECTOR_API ? "JDK Vector API" : "scalar") + " pooling, native kernel not used: " + why);
     this.dim = tables.dim();
     this.weights = new float[tables.numTables()][];
+    this.bases = new int[weights.length];
     for (int t = 0; t < weights.length; t++) {
       weights[t] = tables.weights(t);
+      bases[t] = tables.rowBase(t);
     }
   }
 
@@ -43,13 +46,13 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
     int stride = numTables * d;
     if (nativeKernel) {
       for (int t = 0; t < numTables; t++) {
-        NativePooling.poolTable(weights[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
+        NativePooling.poolTable(weights[t], bases[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
       }
       return;
     }
     if (VECTOR_API) {
       for (int t = 0; t < numTables; t++) {
-        VectorPooling.pool(weights[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
+        VectorPooling.pool(weights[t], bases[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
       }
       return;
     }
@@ -63,12 +66,13 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
     java.util.Arrays.fill(out, 0, numBags * stride, 0f);
     for (int t = 0; t < numTables; t++) {
       float[] w = weights[t];
+      int w0 = bases[t];
       int[] idx = indices[t];
       int[] off = offsets[t];
       for (int b = 0; b < numBags; b++) {
         int o = b * stride + t * d;
         for (int k = off[b], end = off[b + 1]; k < end; k++) {
-          int r = idx[k] * d;
+          int r = w0 + idx[k] * d;
           for (int q = 0; q < d; q++) {
             out[o + q] += w[r + q];
           }

@@ -28,6 +28,7 @@ final class Int8EmbeddingBackend implements EmbeddingBackend {
     rows = new byte[n][];
     for (int t = 0; t < n; t++) {
       float[] w = tables.weights(t);
+      int w0 = tables.rowBase(t);
       long count = tables.rows(t);
       if (count * rowBytes > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("cpu-int8: table " + t + " has " + count + " rows of dim " + dim
@@ -38,13 +39,13 @@ final class Int8EmbeddingBackend implements EmbeddingBackend {
         float lo = Float.POSITIVE_INFINITY;
         float hi = Float.NEGATIVE_INFINITY;
         for (int q = 0; q < dim; q++) {
-          lo = Math.min(lo, w[r * dim + q]);
-          hi = Math.max(hi, w[r * dim + q]);
+          lo = Math.min(lo, w[w0 + r * dim + q]);
+          hi = Math.max(hi, w[w0 + r * dim + q]);
         }
         float scale = hi > lo ? (hi - lo) / 255f : 0f;
         int base = r * rowBytes;
         for (int q = 0; q < dim; q++) {
-          int c = scale == 0f ? 0 : Math.round((w[r * dim + q] - lo) / scale);
+          int c = scale == 0f ? 0 : Math.round((w[w0 + r * dim + q] - lo) / scale);
           data[base + q] = (byte) (Math.max(0, Math.min(255, c)) - 128);
         }
         FLOAT.set(data, base + dim, scale);

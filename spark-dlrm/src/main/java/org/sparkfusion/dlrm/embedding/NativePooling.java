@@ -39,10 +39,13 @@ final class NativePooling {
 
   private static native String isa();
 
+  /** Byte offset of {@code a[0]} within its 64-byte cache line, where the collector has placed the array now. */
+  static native int lineOffset(float[] a);
+
   /**
-   * Pools bags [0, numBags) of one table (row-major {@code w}, {@code dim} floats per row) into
+   * Pools bags [0, numBags) of one table (row-major, row 0 at {@code w[first]}, {@code dim} floats per row) into
    * {@code out[b*stride + base ..]}. Every id must already be validated against the table's rows.
    */
-  static native void poolTable(float[] w, int dim, int[] idx, int[] off, int numBags, float[] out, int stride,
-      int base);
+  static native void poolTable(float[] w, int first, int dim, int[] idx, int[] off, int numBags, float[] out,
+      int stride, int base);
 }

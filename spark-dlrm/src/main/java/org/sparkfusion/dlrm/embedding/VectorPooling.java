@@ -15,8 +15,11 @@ final class VectorPooling {
 
   private VectorPooling() {}
 
-  /** Pools table {@code w} (dim {@code d}) for {@code numBags} bags into {@code out[b*stride + base ..]}. */
-  static void pool(float[] w, int d, int[] idx, int[] off, int numBags, float[] out, int stride, int base) {
+  /**
+   * Pools table {@code w} (dim {@code d}, row 0 at {@code w[w0]}) for {@code numBags} bags into
+   * {@code out[b*stride + base ..]}.
+   */
+  static void pool(float[] w, int w0, int d, int[] idx, int[] off, int numBags, float[] out, int stride, int base) {
     for (int b = 0; b < numBags; b++) {
       int o = b * stride + base;
       int start = off[b];
@@ -33,7 +36,7 @@ final class VectorPooling {
         FloatVector a6 = a0;
         FloatVector a7 = a0;
         for (int k = start; k < end; k++) {
-          int r = idx[k] * d + c;
+          int r = w0 + idx[k] * d + c;
           a0 = a0.add(FloatVector.fromArray(S, w, r));
           a1 = a1.add(FloatVector.fromArray(S, w, r + L));
           a2 = a2.add(FloatVector.fromArray(S, w, r + 2 * L));
@@ -58,7 +61,7 @@ final class VectorPooling {
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (int k = start; k < end; k++) {
-          int r = idx[k] * d + c;
+          int r = w0 + idx[k] * d + c;
           a0 = a0.add(FloatVector.fromArray(S, w, r));
           a1 = a1.add(FloatVector.fromArray(S, w, r + L));
           a2 = a2.add(FloatVector.fromArray(S, w, r + 2 * L));
@@ -73,7 +76,7 @@ final class VectorPooling {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = a0;
         for (int k = start; k < end; k++) {
-          int r = idx[k] * d + c;
+          int r = w0 + idx[k] * d + c;
           a0 = a0.add(FloatVector.fromArray(S, w, r));
           a1 = a1.add(FloatVector.fromArray(S, w, r + L));
         }
@@ -83,14 +86,14 @@ final class VectorPooling {
       for (; c + L <= d; c += L) {
         FloatVector a0 = FloatVector.zero(S);
         for (int k = start; k < end; k++) {
-          a0 = a0.add(FloatVector.fromArray(S, w, idx[k] * d + c));
+          a0 = a0.add(FloatVector.fromArray(S, w, w0 + idx[k] * d + c));
         }
         a0.intoArray(out, o + c);
       }
       for (; c < d; c++) {
         float s = 0f;
         for (int k = start; k < end; k++) {
-          s += w[idx[k] * d + c];
+          s += w[w0 + idx[k] * d + c];
         }
         out[o + c] = s;
       }

@@ -10,12 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class EmbeddingBackendsTest {
 
+  /** Rows start {@link #HEAD} floats into each array (NaN before them), so a kernel ignoring rowBase fails. */
+  static final int HEAD = 5;
+
   static EmbeddingTables tables(int dim, long seed, int... rows) {
     Random r = new Random(seed);
     float[][] w = new float[rows.length][];
     for (int t = 0; t < rows.length; t++) {
-      w[t] = new float[rows[t] * dim];
-      for (int k = 0; k < w[t].length; k++) {
+      w[t] = new float[HEAD + rows[t] * dim];
+      java.util.Arrays.fill(w[t], 0, HEAD, Float.NaN);
+      for (int k = HEAD; k < w[t].length; k++) {
         w[t][k] = (float) r.nextGaussian();
       }
     }
@@ -29,13 +33,27 @@ class EmbeddingBackendsTest {
       }
 
       public long rows(int table) {
-        return w[table].length / dim;
+        return (w[table].length - HEAD) / dim;
       }
 
       public float[] weights(int table) {
         return w[table];
       }
+
+      public int rowBase(int table) {
+        return HEAD;
+      }
     };
+  }
+
+  @Test
+  void largeTablesGetRowsOnCacheLines() {
+    assertThat(NativePooling.unavailableReason()).as("native library built by this module loads").isNull();
+    // 16 MB: larger than half of any G1 region, so the collector never moves it and the alignment holds.
+    CacheAlignedRows rows = CacheAlignedRows.allocate(4 << 20);
+    assertThat(rows.aligned()).as("row 0 on a 64-byte line (base %d)", rows.base()).isTrue();
+    assertThat(rows.array().length - rows.base()).isGreaterThanOrEqualTo(4 << 20);
+    assertThat(rows.base()).isBetween(0, 15);
   }
 
   @Test
@@ -49,10 +67,10 @@ class EmbeddingBackendsTest {
     cpu.pool(2, idx, off, out);
     for (int d = 0; d < 3; d++) {
       float[] w0 = t.weights(0);
-      assertThat(out[d]).isEqualTo(w0[3 + d] + w0[9 + d] + w0[9 + d]);
+      assertThat(out[d]).isEqualTo(w0[HEAD + 3 + d] + w0[HEAD + 9 + d] + w0[HEAD + 9 + d]);
       assertThat(out[3 + d]).isZero();
       assertThat(out[6 + d]).isZero();
-      assertThat(out[9 + d]).isEqualTo(t.weights(1)[3 + d]);
+      assertThat(out[9 + d]).isEqualTo(t.weights(1)[HEAD + 3 + d]);
     }
   }
 
@@ -73,8 +91,8 @@ class EmbeddingBackendsTest {
       float lo = Float.MAX_VALUE;
       float hi = -Float.MAX_VALUE;
       for (int d = 0; d < 16; d++) {
-        lo = Math.min(lo, t.weights(0)[row * 16 + d]);
-        hi = Math.max(hi, t.weights(0)[row * 16 + d]);
+        lo = Math.min(lo, t.weights(0)[HEAD + row * 16 + d]);
+        hi = Math.max(hi, t.weights(0)[HEAD + row * 16 + d]);
       }
       maxRange = Math.max(maxRange, hi - lo);
     }
