@@ -12,6 +12,9 @@ public final class DagTrainConfig implements ConfigTable {
       "Micro-batches per training step (GPipe).").checkedBy(v -> v >= 1, "at least 1");
   public static final ConfigEntry<Integer> MICRO_BATCH_SIZE = ConfigEntry.integer(P + "microBatchSize", 8,
       "Samples per micro-batch.").checkedBy(v -> v >= 1, "at least 1");
+  public static final ConfigEntry<String> SCHEDULE = ConfigEntry.oneOf(P + "schedule", "gpipe",
+      "Micro-batch schedule: gpipe (all forwards, then all backwards) or 1f1b (one forward, one backward after a"
+          + " warm-up; holds at most stages - stage micro-batches). Same gradients either way.", "gpipe", "1f1b");
   public static final ConfigEntry<String> OPTIMIZER = ConfigEntry.oneOf(P + "optimizer", "adam",
       "Per-stage optimizer.", "adam", "sgd");
   public static final ConfigEntry<Double> LEARNING_RATE = ConfigEntry.doubleValue(P + "learningRate", 0.003,
@@ -56,7 +59,7 @@ public final class DagTrainConfig implements ConfigTable {
 
   @Override
   public List<ConfigEntry<?>> entries() {
-    return List.of(MICRO_BATCHES, MICRO_BATCH_SIZE, OPTIMIZER, LEARNING_RATE, CHECKPOINT_DIR, CHECKPOINT_EVERY,
+    return List.of(MICRO_BATCHES, MICRO_BATCH_SIZE, SCHEDULE, OPTIMIZER, LEARNING_RATE, CHECKPOINT_DIR, CHECKPOINT_EVERY,
         PEER_TIMEOUT_MS, MIN_FRACTION, ERROR_FEEDBACK, MIN_STAGES, MEMORY_BUDGET_MB, LINK_RATES, MAX_MESSAGE_MB, PROBE_KB,
         FAIL_AT_STEP, FAIL_STAGE);
   }

@@ -24,7 +24,7 @@ import org.sparkfusion.common.kryo.SparkFusionKryoRegistrator;
 public final class DagTrainJob {
   static final String USAGE = "usage: dagtrain --model gpt-tiny|resnet-small --stages N"
       + " --compression none|topk:F|randomk:F|int8|adatopk --steps S --seed S [--planner opfence|even] [--json OUT]"
-      + " [--master URL] [--micro-batches M] [--micro-batch-size B] [--lr X] [--optimizer adam|sgd] [--plan-png OUT]"
+      + " [--master URL] [--micro-batches M] [--micro-batch-size B] [--lr X] [--optimizer adam|sgd] [--schedule gpipe|1f1b] [--plan-png OUT]"
       + " [--conf key=value]...";
 
   private DagTrainJob() {}
@@ -53,7 +53,7 @@ public final class DagTrainJob {
       }
       String name = k.substring(2);
       if (!List.of("model", "stages", "compression", "steps", "seed", "planner", "json", "master", "micro-batches",
-          "micro-batch-size", "lr", "optimizer", "plan-png", "conf").contains(name)) {
+          "micro-batch-size", "lr", "optimizer", "plan-png", "schedule", "conf").contains(name)) {
         throw new IllegalArgumentException("unknown flag " + k);
       }
       if (name.equals("conf")) {
@@ -99,6 +99,9 @@ public final class DagTrainJob {
         .microBatchSize(a.containsKey("micro-batch-size") ? intFlag(a, "micro-batch-size") : (model.equals("gpt-tiny") ? 8 : 16));
     if (a.containsKey("micro-batches")) {
       trainer.microBatches(intFlag(a, "micro-batches"));
+    }
+    if (a.containsKey("schedule")) {
+      trainer.schedule(a.get("schedule"));
     }
     if (a.containsKey("lr")) {
       trainer.learningRate(Double.parseDouble(a.get("lr")));
@@ -150,7 +153,8 @@ public final class DagTrainJob {
       System.out.println("dagtrain: wrote " + a.get("json"));
     }
     if (a.containsKey("plan-png") && !report.planJson().isEmpty()) {
-      Plan.fromJson(report.planJson(), graph).writeSchedulePng(java.nio.file.Path.of(a.get("plan-png")));
+      Plan.fromJson(report.planJson(), graph).writeSchedulePng(java.nio.file.Path.of(a.get("plan-png")),
+          a.getOrDefault("schedule", "gpipe"));
       System.out.println("dagtrain: wrote " + a.get("plan-png"));
     }
     return report;

@@ -41,6 +41,7 @@ public final class DagTrainer {
   private Integer microBatchSize;
   private String optimizer;
   private Double learningRate;
+  private String schedule;
 
   public DagTrainer(Graph graph) {
     this.graph = graph;
@@ -115,6 +116,12 @@ public final class DagTrainer {
     return this;
   }
 
+  /** gpipe or 1f1b (default: {@code spark.sparkfusion.dagtrain.schedule}). */
+  public DagTrainer schedule(String s) {
+    this.schedule = Schedule.parse(s).label;
+    return this;
+  }
+
   public DagTrainer learningRate(double lr) {
     this.learningRate = lr;
     return this;
@@ -152,6 +159,7 @@ public final class DagTrainer {
     s.steps = steps;
     s.microBatches = microBatches != null ? microBatches : DagTrainConfig.MICRO_BATCHES.get(c);
     s.microBatchSize = microBatchSize != null ? microBatchSize : DagTrainConfig.MICRO_BATCH_SIZE.get(c);
+    s.schedule = schedule != null ? schedule : DagTrainConfig.SCHEDULE.get(c);
     s.optimizer = optimizer != null ? optimizer : DagTrainConfig.OPTIMIZER.get(c);
     s.learningRate = learningRate != null ? learningRate : DagTrainConfig.LEARNING_RATE.get(c);
     s.seed = seed;

@@ -27,7 +27,7 @@ final class InProcessPipeline {
     for (int s = 0; s < stages; s++) {
       StageRunner r = new StageRunner(graph, boundaries[s], boundaries[s + 1], o.seed());
       workers[s] = new StageWorker(r, Optimizer.parse(o.optimizer(), o.learningRate()), s, stages, net.forStage(s),
-          data, o.microBatches(), o.seed(), s + 1 < stages ? links.get(s) : null, s > 0 ? links.get(s - 1) : null);
+          data, o.microBatches(), o.seed(), s + 1 < stages ? links.get(s) : null, s > 0 ? links.get(s - 1) : null, o.schedule());
     }
     ExecutorService pool = Executors.newFixedThreadPool(stages);
     List<Double> losses = new ArrayList<>();
@@ -68,9 +68,13 @@ final class InProcessPipeline {
     }
     double samples = (double) o.steps() * o.microBatches() * o.microBatchSize();
     double[] compute = new double[stages];
+    int[] peak = new int[stages];
+    long[] peakBytes = new long[stages];
     for (int s = 0; s < stages; s++) {
       compute[s] = workers[s].computeSeconds;
+      peak[s] = workers[s].runner.peakInFlight;
+      peakBytes[s] = workers[s].runner.peakInFlightBytes;
     }
-    return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0, compute);
+    return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0, compute, peak, peakBytes);
   }
 }

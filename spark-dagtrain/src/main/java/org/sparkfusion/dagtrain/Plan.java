@@ -237,6 +237,17 @@ public final class Plan {
 
   /** Draws the predicted GPipe schedule (stages and links over time, forward and backward per micro-batch). */
   public void writeSchedulePng(Path file) throws IOException {
+    writeSchedulePng(file, "gpipe");
+  }
+
+  /**
+   * Draws the predicted schedule, {@code gpipe} or {@code 1f1b}: each stage runs its passes in the schedule's order,
+   * a pass starts when the stage is free and its input (activations, or gradients) has crossed the link, and each
+   * link carries one transfer at a time. The title gives the predicted step time of that simulation and the most
+   * micro-batches any stage holds.
+   */
+  public void writeSchedulePng(Path file, String scheduleName) throws IOException {
+    Schedule schedule = Schedule.parse(scheduleName);
     int k = stages.size();
     int rows = 2 * k - 1;
     int m = microBatches;
@@ -250,47 +261,92 @@ public final class Plan {
     for (int s = 0; s + 1 < k; s++) {
       link[s] = links.get(s).seconds() / 2;
     }
-    List<double[]> boxes = new ArrayList<>();
-    double[] rowFree = new double[rows];
-    double[][] ready = new double[k][m];
-    for (int mb = 0; mb < m; mb++) {
-      double t = 0;
-      for (int s = 0; s < k; s++) {
-        double start = Math.max(rowFree[2 * s], s == 0 ? 0 : ready[s][mb]);
-        double end = start + fwd[s];
-        rowFree[2 * s] = end;
-        boxes.add(new double[] {2 * s, start, end, mb, 0});
-        if (s + 1 < k) {
-          double ls = Math.max(rowFree[2 * s + 1], end);
-          double le = ls + link[s];
-          rowFree[2 * s + 1] = le;
-          boxes.add(new double[] {2 * s + 1, ls, le, mb, 0});
-          ready[s + 1][mb] = le;
+    // per stage, its passes in order: +mb+1 forward, -(mb+1) backward
+    int[][] order = new int[k][2 * m];
+    for (int s = 0; s < k; s++) {
+      int i = 0;
+      if (schedule == Schedule.GPIPE) {
+        for (int mb = 0; mb < m; mb++) {
+          order[s][i++] = mb + 1;
         }
-        t = end;
+        for (int mb = m - 1; mb >= 0; mb--) {
+          order[s][i++] = -(mb + 1);
+        }
+      } else {
+        int warm = Math.min(k - s - 1, m);
+        int back = 0;
+        for (int mb = 0; mb < warm; mb++) {
+          order[s][i++] = mb + 1;
+        }
+        for (int mb = warm; mb < m; mb++) {
+          order[s][i++] = mb + 1;
+          order[s][i++] = -(++back);
+        }
+        while (back < m) {
+          order[s][i++] = -(++back);
+        }
       }
     }
-    double[][] gready = new double[k][m];
-    for (int mb = m - 1; mb >= 0; mb--) {
-      for (int s = k - 1; s >= 0; s--) {
-        double start = Math.max(rowFree[2 * s], s == k - 1 ? 0 : gready[s][mb]);
-        double end = start + bwd[s];
-        rowFree[2 * s] = end;
-        boxes.add(new double[] {2 * s, start, end, mb, 1});
-        if (s > 0) {
-          double ls = Math.max(rowFree[2 * s - 1], end);
-          double le = ls + link[s - 1];
-          rowFree[2 * s - 1] = le;
-          boxes.add(new double[] {2 * s - 1, ls, le, mb, 1});
-          gready[s - 1][mb] = le;
+    double nan = Double.NaN;
+    double[][] actReady = new double[k][m];   // activations of mb arrived at stage s
+    double[][] gradReady = new double[k][m];  // gradients of mb arrived at stage s
+    for (double[] r : actReady) {
+      java.util.Arrays.fill(r, nan);
+    }
+    for (double[] r : gradReady) {
+      java.util.Arrays.fill(r, nan);
+    }
+    List<double[]> boxes = new ArrayList<>();
+    double[] rowFree = new double[rows];
+    int[] next = new int[k];
+    int maxHeld = 0;
+    int[] held = new int[k];
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (int s = 0; s < k; s++) {
+        while (next[s] < 2 * m) {
+          int op = order[s][next[s]];
+          int mb = Math.abs(op) - 1;
+          boolean forward = op > 0;
+          double dep = forward ? (s == 0 ? 0 : actReady[s][mb]) : (s == k - 1 ? 0 : gradReady[s][mb]);
+          if (Double.isNaN(dep)) {
+            break;
+          }
+          double start = Math.max(rowFree[2 * s], dep);
+          double end = start + (forward ? fwd[s] : bwd[s]);
+          rowFree[2 * s] = end;
+          boxes.add(new double[] {2 * s, start, end, mb, forward ? 0 : 1});
+          held[s] += forward ? 1 : -1;
+          maxHeld = Math.max(maxHeld, held[s]);
+          int peer = forward ? s + 1 : s - 1;
+          if (peer >= 0 && peer < k) {
+            int row = forward ? 2 * s + 1 : 2 * s - 1;
+            double ls = Math.max(rowFree[row], end);
+            double le = ls + link[Math.min(s, peer)];
+            rowFree[row] = le;
+            boxes.add(new double[] {row, ls, le, mb, forward ? 0 : 1});
+            if (forward) {
+              actReady[peer][mb] = le;
+            } else {
+              gradReady[peer][mb] = le;
+            }
+          }
+          next[s]++;
+          progress = true;
         }
+      }
+    }
+    for (int s = 0; s < k; s++) {
+      if (next[s] < 2 * m) {
+        throw new IllegalStateException("schedule " + schedule.label + " did not complete in the simulation (stage " + s + ")");
       }
     }
     double total = 0;
     for (double[] b : boxes) {
       total = Math.max(total, b[2]);
     }
-    int width = 1000;
+    int width = 1150;
     int left = 150;
     int rowH = 34;
     int height = rows * rowH + 70;
@@ -301,8 +357,9 @@ public final class Plan {
     g.fillRect(0, 0, width, height);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     g.setColor(Color.BLACK);
-    g.drawString(String.format("Predicted GPipe schedule (%s, %s): step %.1f ms, single process %.1f ms", planner,
-        compression, stepSeconds * 1e3, singleProcessSeconds * 1e3), 10, 18);
+    g.drawString(String.format("Predicted %s schedule (%s, %s): step %.1f ms (planner's estimate %.1f ms), single process"
+        + " %.1f ms, at most %d micro-batch(es) held per stage", schedule == Schedule.GPIPE ? "GPipe" : "1F1B", planner,
+        compression, total * 1e3, stepSeconds * 1e3, singleProcessSeconds * 1e3, maxHeld), 10, 18);
     for (int r = 0; r < rows; r++) {
       String label = r % 2 == 0 ? "stage " + r / 2 + " " + stages.get(r / 2).executorName()
           : "link " + (r / 2) + "->" + (r / 2 + 1);

@@ -21,10 +21,33 @@ final class StageRunner {
   final Map<String, Tensor[]> params = new LinkedHashMap<>();
   final Map<String, Tensor[]> grads = new LinkedHashMap<>();
   private final Map<Integer, MicroState> inFlight = new HashMap<>();
+  /** Most micro-batches held at once (forward done, backward not yet), and the most bytes they held. */
+  int peakInFlight;
+  long peakInFlightBytes;
+  private long inFlightBytes;
 
   private static final class MicroState {
     final Map<String, Tensor> values = new HashMap<>();
     final Map<String, OpCache> caches = new HashMap<>();
+    long bytes;
+  }
+
+  /** Bytes an op cache holds (arrays of doubles, ints or tensors), for the in-flight accounting. */
+  private static long bytesOf(Object o) {
+    if (o instanceof double[] d) {
+      return 8L * d.length;
+    } else if (o instanceof int[] i) {
+      return 4L * i.length;
+    } else if (o instanceof Tensor t) {
+      return 8L * t.size();
+    } else if (o instanceof Object[] arr) {
+      long n = 0;
+      for (Object x : arr) {
+        n += bytesOf(x);
+      }
+      return n;
+    }
+    return 0;
   }
 
   StageRunner(Graph graph, int from, int to, long seed) {
@@ -85,7 +108,18 @@ final class StageRunner {
       st.values.put(n.name(), n.op().forward(args, params.get(n.name()), cache, ctx, n.name()));
       st.caches.put(n.name(), cache);
     }
-    inFlight.put(ctx.microBatch(), st);
+    for (Map.Entry<String, Tensor> e : st.values.entrySet()) {
+      st.bytes += 8L * e.getValue().size();
+    }
+    for (OpCache c : st.caches.values()) {
+      st.bytes += bytesOf(c.a) + bytesOf(c.b) + bytesOf(c.c);
+    }
+    if (inFlight.put(ctx.microBatch(), st) != null) {
+      throw new IllegalStateException("micro-batch " + ctx.microBatch() + " forwarded twice without its backward");
+    }
+    inFlightBytes += st.bytes;
+    peakInFlight = Math.max(peakInFlight, inFlight.size());
+    peakInFlightBytes = Math.max(peakInFlightBytes, inFlightBytes);
     Map<String, Tensor> out = new LinkedHashMap<>();
     if (isLast()) {
       out.put(graph.nodes().get(to - 1).name(), st.values.get(graph.nodes().get(to - 1).name()));
@@ -106,6 +140,7 @@ final class StageRunner {
     if (st == null) {
       throw new IllegalStateException("backward of micro-batch " + microBatch + " without its forward");
     }
+    inFlightBytes -= st.bytes;
     Map<String, Tensor> g = new HashMap<>();
     if (isLast()) {
       g.put(graph.nodes().get(to - 1).name(), new Tensor(new int[] {1}, new double[] {lossScale}));

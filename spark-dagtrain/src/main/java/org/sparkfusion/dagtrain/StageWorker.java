@@ -5,10 +5,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Runs one stage through training steps with a GPipe schedule: all micro-batches forward (receiving
- * activations from the previous stage, sending to the next), then all backward in reverse order (receiving
- * gradients from the next stage, sending to the previous), then the stage's optimizer step. Sends go out
- * from a separate thread, so a stage computes the next micro-batch while the last one is on the wire.
+ * Runs one stage through training steps. GPipe: all micro-batches forward (receiving activations from the previous
+ * stage, sending to the next), then all backward in reverse order (receiving gradients from the next stage, sending
+ * to the previous). 1F1B: a warm-up of forwards, then alternating forward and backward, then the remaining
+ * backwards, so fewer micro-batches are held at once. Either way the stage's optimizer steps once per step, on
+ * gradients summed over the same micro-batches. Sends go out from a separate thread, so a stage computes the next
+ * micro-batch while the last one is on the wire.
  */
 final class StageWorker {
   final StageRunner runner;
@@ -24,10 +26,13 @@ final class StageWorker {
   volatile LinkCompression outgoing;
   volatile LinkCompression incoming;
   final Map<String, DType> types = new HashMap<>();
+  final Schedule schedule;
   double computeSeconds;
 
   StageWorker(StageRunner runner, Optimizer optimizer, int stage, int stages, StageTransport transport,
-      MicroBatchSource data, int microBatches, long seed, LinkCompression outgoing, LinkCompression incoming) {
+      MicroBatchSource data, int microBatches, long seed, LinkCompression outgoing, LinkCompression incoming,
+      Schedule schedule) {
+    this.schedule = schedule;
     this.runner = runner;
     this.optimizer = optimizer;
     this.stage = stage;
@@ -47,36 +52,72 @@ final class StageWorker {
 
   /** One training step; returns the mean micro-batch loss on the last stage, NaN elsewhere. */
   double runStep(int step) throws IOException, InterruptedException {
+    long[] compute = new long[1];
     double loss = 0;
-    long compute = 0;
-    for (int m = 0; m < microBatches; m++) {
-      Map<String, Tensor> in = runner.isFirst() ? data.microBatch(step, m)
-          : TensorCodec.decode(transport.receive(stage - 1, Frame.ACTIVATIONS).payload());
-      long t0 = System.nanoTime();
-      Map<String, Tensor> out = runner.forward(in, new RunContext(seed, step, m, true));
-      compute += System.nanoTime() - t0;
-      if (runner.isLast()) {
-        loss += out.values().iterator().next().data[0] / microBatches;
-      } else {
-        byte[] payload = forwardCodec.encode(out, types, outgoing.activations(), Seeds.mix(seed, step * 1_000_003L + m));
-        transport.send(stage + 1, new Frame(Frame.ACTIVATIONS, stage, step, m, payload));
+    if (schedule == Schedule.GPIPE) {
+      for (int m = 0; m < microBatches; m++) {
+        loss += forward(step, m, compute);
       }
-    }
-    for (int m = microBatches - 1; m >= 0; m--) {
-      Map<String, Tensor> gradOut = runner.isLast() ? Map.of()
-          : TensorCodec.decode(transport.receive(stage + 1, Frame.GRADIENTS).payload());
-      long t0 = System.nanoTime();
-      Map<String, Tensor> gradIn = runner.backward(m, gradOut, 1.0 / microBatches);
-      compute += System.nanoTime() - t0;
-      if (!runner.isFirst()) {
-        byte[] payload = backwardCodec.encode(gradIn, types, incoming.gradients(), Seeds.mix(seed, -step * 1_000_003L - m));
-        transport.send(stage - 1, new Frame(Frame.GRADIENTS, stage, step, m, payload));
+      for (int m = microBatches - 1; m >= 0; m--) {
+        backward(step, m, compute);
+      }
+    } else {
+      // 1F1B (PipeDream-flush): warm up with (stages - stage - 1) forwards, then one forward and one backward
+      // (oldest first) until every forward is done, then drain the remaining backwards. At most stages - stage
+      // micro-batches are held at once; the gradients are summed over the same micro-batches as GPipe's.
+      int warmup = Math.min(stages - stage - 1, microBatches);
+      int nextBackward = 0;
+      for (int m = 0; m < warmup; m++) {
+        loss += forward(step, m, compute);
+      }
+      for (int m = warmup; m < microBatches; m++) {
+        loss += forward(step, m, compute);
+        backward(step, nextBackward++, compute);
+      }
+      while (nextBackward < microBatches) {
+        backward(step, nextBackward++, compute);
       }
     }
     long t0 = System.nanoTime();
     optimizer.step(runner);
-    compute += System.nanoTime() - t0;
-    computeSeconds += compute / 1e9;
+    compute[0] += System.nanoTime() - t0;
+    computeSeconds += compute[0] / 1e9;
     return runner.isLast() ? loss : Double.NaN;
+  }
+
+  /** Forward of micro-batch {@code m}; returns its share of the step loss on the last stage (0 elsewhere). */
+  private double forward(int step, int m, long[] compute) throws IOException, InterruptedException {
+    Map<String, Tensor> in = runner.isFirst() ? data.microBatch(step, m)
+        : TensorCodec.decode(expect(transport.receive(stage - 1, Frame.ACTIVATIONS), step, m).payload());
+    long t0 = System.nanoTime();
+    Map<String, Tensor> out = runner.forward(in, new RunContext(seed, step, m, true));
+    compute[0] += System.nanoTime() - t0;
+    if (runner.isLast()) {
+      return out.values().iterator().next().data[0] / microBatches;
+    }
+    byte[] payload = forwardCodec.encode(out, types, outgoing.activations(), Seeds.mix(seed, step * 1_000_003L + m));
+    transport.send(stage + 1, new Frame(Frame.ACTIVATIONS, stage, step, m, payload));
+    return 0;
+  }
+
+  private void backward(int step, int m, long[] compute) throws IOException, InterruptedException {
+    Map<String, Tensor> gradOut = runner.isLast() ? Map.of()
+        : TensorCodec.decode(expect(transport.receive(stage + 1, Frame.GRADIENTS), step, m).payload());
+    long t0 = System.nanoTime();
+    Map<String, Tensor> gradIn = runner.backward(m, gradOut, 1.0 / microBatches);
+    compute[0] += System.nanoTime() - t0;
+    if (!runner.isFirst()) {
+      byte[] payload = backwardCodec.encode(gradIn, types, incoming.gradients(), Seeds.mix(seed, -step * 1_000_003L - m));
+      transport.send(stage - 1, new Frame(Frame.GRADIENTS, stage, step, m, payload));
+    }
+  }
+
+  /** A peer running another schedule (or a lost message) shows up as a frame for the wrong micro-batch. */
+  private Frame expect(Frame f, int step, int m) {
+    if (f.step() != step || f.micro() != m) {
+      throw new IllegalStateException("stage " + stage + " expected step " + step + " micro-batch " + m + " from its"
+          + " peer, got step " + f.step() + " micro-batch " + f.micro() + " (do all stages run the same schedule?)");
+    }
+    return f;
   }
 }

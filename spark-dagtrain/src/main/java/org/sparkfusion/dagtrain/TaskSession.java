@@ -287,7 +287,8 @@ final class TaskSession {
 
       @Override public void close() { }
     };
-    StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in);
+    StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in,
+        Schedule.parse(spec.schedule));
     long probeNext = stage + 1 < k ? net.bytesSent(execOf[stage + 1]) : 0;
     long probePrev = stage > 0 ? net.bytesSent(execOf[stage - 1]) : 0;
     ArrayNode losses = result.putArray("losses");

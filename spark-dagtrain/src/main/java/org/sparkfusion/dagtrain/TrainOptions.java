@@ -2,7 +2,12 @@ package org.sparkfusion.dagtrain;
 
 /** Settings of one training run (see {@link DagTrainConfig} for the configuration keys they come from). */
 record TrainOptions(int steps, int microBatches, int microBatchSize, String optimizer, double learningRate, long seed,
-    long peerTimeoutMillis, int logEvery) {
+    long peerTimeoutMillis, int logEvery, Schedule schedule) {
+
+  TrainOptions(int steps, int microBatches, int microBatchSize, String optimizer, double learningRate, long seed,
+      long peerTimeoutMillis, int logEvery) {
+    this(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, logEvery, Schedule.GPIPE);
+  }
 
   TrainOptions {
     if (steps < 1) {
@@ -12,9 +17,18 @@ record TrainOptions(int steps, int microBatches, int microBatchSize, String opti
       throw new IllegalArgumentException("micro-batches and micro-batch size must be at least 1");
     }
     Optimizer.parse(optimizer, learningRate);
+    if (schedule == null) {
+      throw new IllegalArgumentException("schedule must be gpipe or 1f1b");
+    }
   }
 
   TrainOptions withSteps(int s) {
-    return new TrainOptions(s, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, logEvery);
+    return new TrainOptions(s, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, logEvery,
+        schedule);
+  }
+
+  TrainOptions withSchedule(Schedule s) {
+    return new TrainOptions(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis,
+        logEvery, s);
   }
 }

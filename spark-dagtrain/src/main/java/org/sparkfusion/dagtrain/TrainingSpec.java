@@ -11,6 +11,7 @@ final class TrainingSpec implements Serializable {
   int steps;
   int microBatches;
   int microBatchSize;
+  String schedule = "gpipe";
   String optimizer;
   double learningRate;
   long seed;
@@ -34,6 +35,7 @@ final class TrainingSpec implements Serializable {
   Map<String, String> hadoopConf = new HashMap<>();
 
   TrainOptions options() {
-    return new TrainOptions(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, 1);
+    return new TrainOptions(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, 1,
+        Schedule.parse(schedule));
   }
 }

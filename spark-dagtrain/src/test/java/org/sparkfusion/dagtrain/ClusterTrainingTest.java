@@ -25,10 +25,17 @@ class ClusterTrainingTest {
     return l.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
   }
 
+  /** Runs the 1F1B schedule (set through its configuration key); the resume test below runs GPipe. */
   @Test void twoExecutorPipelineLossFalls(SparkSession spark) {
     Graph g = Synthetic.model(10, 4, 16);
     Dataset<Row> data = TestData.synthetic(spark, g, 512, 5);
-    TrainingReport r = trainer(g).fit(data);
+    spark.conf().set(DagTrainConfig.SCHEDULE.key(), "1f1b");
+    TrainingReport r;
+    try {
+      r = trainer(g).fit(data);
+    } finally {
+      spark.conf().unset(DagTrainConfig.SCHEDULE.key());
+    }
     assertThat(r.stages()).isEqualTo(2);
     assertThat(r.losses()).hasSize(STEPS);
     assertThat(mean(r.losses().subList(STEPS - 5, STEPS))).isLessThan(0.8 * mean(r.losses().subList(0, 5)));

@@ -92,6 +92,12 @@ class NettyTransportTest {
   @Test void peerVanishingMidStepIsAClearError() throws Exception {
     NettyTransport[] t = pair(0);
     try {
+      // one frame each way first, so both connections (and task 1's hello) are up before task 1 disappears;
+      // closing earlier races the handshake and then only the peer timeout can report it
+      t[1].send(0, new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[] {1}));
+      t[0].send(1, new Frame(Frame.ACTIVATIONS, 0, 0, 0, new byte[] {2}));
+      assertThat(t[0].receive(1, Frame.ACTIVATIONS).payload()).containsExactly(1);
+      assertThat(t[1].receive(0, Frame.ACTIVATIONS).payload()).containsExactly(2);
       t[1].close();
       assertThatThrownBy(() -> t[0].receive(1, Frame.GRADIENTS)).hasMessageContaining("task 1")
           .hasMessageContaining("vanished");
