@@ -2,9 +2,13 @@ package org.sparkfusion.dagtrain;
 
 import java.util.Map;
 
-/** Element-wise ReLU or GELU (tanh approximation). */
+/**
+ * Element-wise ReLU, GELU in its tanh form 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))) (GPT-2's), or GELU in its
+ * sigmoid form x*sigmoid(1.702x) (DL4J's and SameDiff's default {@code gelu}); the two differ by up to ~0.02, so an
+ * imported model keeps its own.
+ */
 final class ActivationOp extends Op {
-  enum Kind { RELU, GELU }
+  enum Kind { RELU, GELU, GELU_SIGMOID }
 
   final Kind kind;
 
@@ -12,7 +16,13 @@ final class ActivationOp extends Op {
     this.kind = kind;
   }
 
-  @Override String type() { return kind == Kind.RELU ? "relu" : "gelu"; }
+  @Override String type() {
+    return switch (kind) {
+      case RELU -> "relu";
+      case GELU -> "gelu";
+      case GELU_SIGMOID -> "gelu_sigmoid";
+    };
+  }
 
   @Override Map<String, Object> attrs() { return Map.of(); }
 
@@ -24,13 +34,18 @@ final class ActivationOp extends Op {
   }
 
   private static final double C = Math.sqrt(2 / Math.PI);
+  private static final double K = 1.702;
 
   @Override Tensor forward(Tensor[] in, Tensor[] p, OpCache cache, RunContext ctx, String node) {
     Tensor x = in[0];
     Tensor y = x.zerosLike();
     for (int i = 0; i < x.data.length; i++) {
       double v = x.data[i];
-      y.data[i] = kind == Kind.RELU ? Math.max(0, v) : 0.5 * v * (1 + tanh(C * (v + 0.044715 * v * v * v)));
+      y.data[i] = switch (kind) {
+        case RELU -> Math.max(0, v);
+        case GELU -> 0.5 * v * (1 + tanh(C * (v + 0.044715 * v * v * v)));
+        case GELU_SIGMOID -> v * sigmoid(K * v);
+      };
     }
     return y;
   }
@@ -45,6 +60,9 @@ final class ActivationOp extends Op {
       double d;
       if (kind == Kind.RELU) {
         d = v > 0 ? 1 : 0;
+      } else if (kind == Kind.GELU_SIGMOID) {
+        double s = sigmoid(K * v);
+        d = s + K * v * s * (1 - s);
       } else {
         double u = C * (v + 0.044715 * v * v * v);
         double t = tanh(u);
@@ -69,6 +87,10 @@ final class ActivationOp extends Op {
       return u * (1 - u * u / 3);
     }
     return 1 - 2 / (Math.exp(2 * u) + 1);
+  }
+
+  static double sigmoid(double u) {
+    return 1 / (1 + Math.exp(-u));
   }
 
   @Override long flops(TensorType[] in, TensorType out) {

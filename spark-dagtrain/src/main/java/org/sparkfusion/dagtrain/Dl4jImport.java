@@ -39,7 +39,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
  * DenseLayer, ConvolutionLayer (square kernel, equal strides and paddings, no dilation), SubsamplingLayer (max,
  * square, no padding), BatchNormalization, ActivationLayer, DropoutLayer, GlobalPoolingLayer (avg), OutputLayer
  * (softmax with MCXENT or negative log-likelihood; becomes linear + softmax cross-entropy against an int
- * {@code label} input), ElementWiseVertex (Add); activations identity, ReLU, GELU (tanh form). Anything else is an
+ * {@code label} input), ElementWiseVertex (Add); activations identity, ReLU, GELU (DL4J's default sigmoid form; the precise form is refused). Anything else is an
  * {@link IllegalArgumentException} naming the layer and its type. Data layout is channels-first, as DL4J's default.
  */
 public final class Dl4jImport {
@@ -267,11 +267,12 @@ public final class Dl4jImport {
     if (a instanceof ActivationReLU r && isPlainRelu(r)) {
       return b.relu(name, x);
     }
-    if (a instanceof ActivationGELU) {
-      return b.gelu(name, x);
+    if (a instanceof ActivationGELU g && !g.isPrecise()) {
+      return b.geluSigmoid(name, x);
     }
     throw new IllegalArgumentException("layer '" + name + "' (" + type + "): activation " + a
-        + " is not supported (identity, relu, gelu)");
+        + (a instanceof ActivationGELU ? " (precise form)" : "")
+        + " is not supported (identity, relu, gelu in its default sigmoid form)");
   }
 
   private static boolean isPlainRelu(ActivationReLU r) {

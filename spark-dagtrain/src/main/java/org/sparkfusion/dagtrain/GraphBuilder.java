@@ -111,6 +111,11 @@ public final class GraphBuilder {
     return add(name, new ActivationOp(ActivationOp.Kind.GELU), input);
   }
 
+  /** GELU in its sigmoid form x*sigmoid(1.702x), as DL4J's and SameDiff's {@code gelu} compute it. */
+  public String geluSigmoid(String name, String input) {
+    return add(name, new ActivationOp(ActivationOp.Kind.GELU_SIGMOID), input);
+  }
+
   /** Residual sum of two same-shaped tensors. */
   public String add(String name, String a, String b) {
     return add(name, new AddOp(), a, b);

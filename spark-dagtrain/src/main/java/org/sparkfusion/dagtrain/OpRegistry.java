@@ -25,6 +25,7 @@ final class OpRegistry {
     FACTORIES.put("causal_self_attention", a -> new CausalSelfAttentionOp(a.integer("dim"), a.integer("heads")));
     FACTORIES.put("relu", a -> new ActivationOp(ActivationOp.Kind.RELU));
     FACTORIES.put("gelu", a -> new ActivationOp(ActivationOp.Kind.GELU));
+    FACTORIES.put("gelu_sigmoid", a -> new ActivationOp(ActivationOp.Kind.GELU_SIGMOID));
     FACTORIES.put("add", a -> new AddOp());
     FACTORIES.put("dropout", a -> new DropoutOp(a.number("rate")));
     FACTORIES.put("flatten", a -> new FlattenOp());

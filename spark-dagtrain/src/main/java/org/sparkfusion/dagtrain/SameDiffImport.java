@@ -40,7 +40,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 public final class SameDiffImport {
   static final Set<String> LOSSES = Set.of("softmax_cross_entropy_loss", "sparse_softmax_cross_entropy_loss_with_logits");
   static final List<String> ALLOWED = List.of("matmul/mmul (+ add/biasadd of a bias vector)", "xw_plus_b",
-      "add (of two data tensors)", "relu (cutoff 0)", "conv2d", "maxpool2d", "reshape (to [batch, features])",
+      "add (of two data tensors)", "relu (cutoff 0)", "gelu (sigmoid form)", "conv2d", "maxpool2d", "reshape (to [batch, features])",
       "layer_norm (last dimension)", "gather (axis 0 of a variable)", "softmax_cross_entropy_loss",
       "sparse_softmax_cross_entropy_loss_with_logits (+ reduce_mean)");
 
@@ -182,10 +182,13 @@ public final class SameDiffImport {
         }
         nodeOf.put(out, b.relu(out, data(op, in.get(0))));
       }
-      case "gelu", "precise_gelu" -> throw unsupported(op, "our gelu is the tanh form 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3)));"
-          + " SameDiff's gelu is the sigmoid approximation x*sigmoid(1.702x) and its precise_gelu (nd4j 1.0.0-M2.1)"
-          + " is neither (at x=1: tanh form 0.8412, gelu 0.8458, precise_gelu 0.8314), so importing either would"
-          + " change the model");
+      case "gelu" -> {
+        expectArgs(op, in, 1);
+        nodeOf.put(out, b.geluSigmoid(out, data(op, in.get(0))));
+      }
+      case "precise_gelu" -> throw unsupported(op, "SameDiff's precise_gelu (nd4j 1.0.0-M2.1) matches neither GELU we"
+          + " have (at x=1: tanh form 0.8412, sigmoid form x*sigmoid(1.702x) 0.8458, precise_gelu 0.8314), so"
+          + " importing it would change the model");
       case "conv2d" -> conv2d(op, in, out);
       case "maxpool2d" -> maxpool(op, in, out);
       case "reshape" -> reshape(op, in, out);

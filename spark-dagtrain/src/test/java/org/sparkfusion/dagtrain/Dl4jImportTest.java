@@ -94,4 +94,19 @@ class Dl4jImportTest {
     assertThatThrownBy(() -> Dl4jImport.fromMultiLayer(tanh, 10)).hasMessageContaining("layer 'layer0'")
         .hasMessageContaining("tanh");
   }
+
+  @Test void dl4jGeluKeepsItsSigmoidFormAndThePreciseFormIsRefused() {
+    MultiLayerConfiguration gelu = new NeuralNetConfiguration.Builder().list()
+        .layer(new DenseLayer.Builder().nIn(10).nOut(8).activation(Activation.GELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(4).activation(Activation.SOFTMAX).build())
+        .build();
+    assertThat(Dl4jImport.fromMultiLayer(gelu, 10).toJson()).contains("\"gelu_sigmoid\"").doesNotContain("\"gelu\"");
+    MultiLayerConfiguration precise = new NeuralNetConfiguration.Builder().list()
+        .layer(new DenseLayer.Builder().nIn(10).nOut(8)
+            .activation(new org.nd4j.linalg.activations.impl.ActivationGELU(true)).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(4).activation(Activation.SOFTMAX).build())
+        .build();
+    assertThatThrownBy(() -> Dl4jImport.fromMultiLayer(precise, 10)).hasMessageContaining("layer 'layer0'")
+        .hasMessageContaining("precise form");
+  }
 }

@@ -61,6 +61,10 @@ class OpGradientTest {
     GradCheck.check(new ActivationOp(ActivationOp.Kind.GELU), 2, f(7));
   }
 
+  @Test void sigmoidGeluBackwardMatchesFiniteDifferences() {
+    GradCheck.check(new ActivationOp(ActivationOp.Kind.GELU_SIGMOID), 2, f(7));
+  }
+
   @Test void addBackwardMatchesFiniteDifferences() {
     GradCheck.check(new AddOp(), 2, f(3, 2), f(3, 2));
   }
