@@ -34,13 +34,6 @@ public record CacheAlignedRows(float[] array, int base) {
     return new CacheAlignedRows(array, base);
   }
 
-  /** {@code values} copied into new storage from {@link #allocate(int)}. */
-  public static CacheAlignedRows copyOf(float[] values) {
-    CacheAlignedRows rows = allocate(values.length);
-    System.arraycopy(values, 0, rows.array, rows.base, values.length);
-    return rows;
-  }
-
   /** Whether row 0 lies at the start of a cache line now (false without the native library). */
   public boolean aligned() {
     return NativePooling.unavailableReason() == null && (NativePooling.lineOffset(array) + base * Float.BYTES) % LINE == 0;
