@@ -34,6 +34,7 @@ import org.sparkfusion.dlrm.core.DlrmNetwork;
 import org.sparkfusion.dlrm.core.DlrmScorer;
 import org.sparkfusion.dlrm.core.Interaction;
 import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
+import org.sparkfusion.dlrm.embedding.PinnedTables;
 import org.sparkfusion.dlrm.embedding.CpuBackendProvider;
 import org.sparkfusion.dlrm.embedding.CpuInt8BackendProvider;
 import org.sparkfusion.dlrm.embedding.EmbeddingBackend;
@@ -151,12 +152,18 @@ final class DlrmBench {
    * with the native kernel off (Vector API), fp32 backend on plain unaligned arrays}.
    */
   static double[] measureCase(Path dir, GatherCase c, ExecutorService pool, int threads) throws Exception {
-    double fp32 = gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), true, pool, threads);
-    double int8 = gatherThroughput(dir, c, new CpuInt8BackendProvider(), Map.of(), true, pool, threads);
-    double touch = gatherThroughput(dir, c, null, Map.of(), true, pool, threads);
-    double vectorApi = gatherThroughput(dir, c, new CpuBackendProvider(), NATIVE_OFF, true, pool, threads);
-    double unaligned = gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), false, pool, threads);
-    return new double[] {fp32, int8, Double.NaN, touch, vectorApi, unaligned};
+    // Two rounds, the better figure of each variant kept (as PyTorch's better run is): whichever runs first in a
+    // fresh JVM otherwise shares the 2 cores with the JIT compiler threads.
+    double[] best = new double[6];
+    best[2] = Double.NaN;
+    for (int round = 0; round < 2; round++) {
+      best[0] = Math.max(best[0], gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), true, pool, threads));
+      best[1] = Math.max(best[1], gatherThroughput(dir, c, new CpuInt8BackendProvider(), Map.of(), true, pool, threads));
+      best[3] = Math.max(best[3], gatherThroughput(dir, c, null, Map.of(), true, pool, threads));
+      best[4] = Math.max(best[4], gatherThroughput(dir, c, new CpuBackendProvider(), NATIVE_OFF, true, pool, threads));
+      best[5] = Math.max(best[5], gatherThroughput(dir, c, new CpuBackendProvider(), Map.of(), false, pool, threads));
+    }
+    return best;
   }
 
   /** {@code gather DIR THREADS [NAME-FILTER]}: only section (i), printed, for quick experiments. */
@@ -338,20 +345,24 @@ final class DlrmBench {
   }
 
   /**
-   * Random tables of case {@code c}, stored as the checkpoint readers store them (rows on cache lines), or, with
+   * Random tables of case {@code c}, stored as a loaded model stores them (rows on cache lines, tables below G1's
+   * humongous size pinned in a shared array, {@link PinnedTables}), or, with
    * {@code aligned} false, as plain arrays (rows 16 bytes into a line), to show what alignment is worth.
    */
   static EmbeddingTables randomTables(GatherCase c, boolean aligned) {
-    CacheAlignedRows[] w = new CacheAlignedRows[c.tables()];
-    for (int t = 0; t < w.length; t++) {
+    CacheAlignedRows[] tables = new CacheAlignedRows[c.tables()];
+    int[] sizes = new int[c.tables()];
+    for (int t = 0; t < tables.length; t++) {
       SplittableRandom r = new SplittableRandom(t);
       int n = c.rows() * c.dim();
-      w[t] = aligned ? CacheAlignedRows.allocate(n) : new CacheAlignedRows(new float[n], 0);
-      float[] a = w[t].array();
+      sizes[t] = n;
+      tables[t] = aligned ? CacheAlignedRows.allocate(n) : new CacheAlignedRows(new float[n], 0);
+      float[] a = tables[t].array();
       for (int k = 0; k < n; k++) {
-        a[w[t].base() + k] = (float) r.nextDouble();
+        a[tables[t].base() + k] = (float) r.nextDouble();
       }
     }
+    CacheAlignedRows[] w = aligned ? PinnedTables.pin(tables, sizes) : tables;
     return new EmbeddingTables() {
       public int numTables() {
         return w.length;

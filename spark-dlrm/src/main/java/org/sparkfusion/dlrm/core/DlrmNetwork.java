@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import org.sparkfusion.dlrm.checkpoint.CheckpointFormatException;
 import org.sparkfusion.dlrm.checkpoint.Tensor;
 import org.sparkfusion.dlrm.embedding.CacheAlignedRows;
+import org.sparkfusion.dlrm.embedding.PinnedTables;
 import org.sparkfusion.dlrm.embedding.EmbeddingTables;
 
 /**
@@ -70,6 +71,7 @@ public final class DlrmNetwork {
     int dim = -1;
     CacheAlignedRows[] weights = new CacheAlignedRows[emb.size()];
     long[] rows = new long[emb.size()];
+    int[] sizes = new int[emb.size()];
     int expect = 0;
     for (Map.Entry<Integer, Tensor> en : emb.entrySet()) {
       Tensor t = en.getValue();
@@ -88,8 +90,10 @@ public final class DlrmNetwork {
             + " but emb_l.0.weight has " + dim + " (all tables must share one dim)");
       }
       rows[expect] = t.dim(0);
+      sizes[expect] = t.size();
       weights[expect++] = t.storage();
     }
+    weights = PinnedTables.pin(weights, sizes);
     DenseLayer[] bottomLayers = layers(source, "bot_l", bot, false);
     DenseLayer[] topLayers = layers(source, "top_l", topL, true);
     int n = emb.size();
