@@ -88,7 +88,7 @@ final class StageRunner {
       if (t == null) {
         throw new IllegalArgumentException("stage [" + from + "," + to + ") is missing entry tensor '" + name + "'");
       }
-      st.values.put(name, t);
+      st.values.put(name, rounded(name, t));
     }
     for (int i = from; i < to; i++) {
       Node n = graph.nodes().get(i);
@@ -97,7 +97,7 @@ final class StageRunner {
         if (t == null) {
           throw new IllegalArgumentException("no data for input '" + n.name() + "'");
         }
-        st.values.put(n.name(), t);
+        st.values.put(n.name(), rounded(n.name(), t));
         continue;
       }
       Tensor[] args = new Tensor[n.inputs().size()];
@@ -105,7 +105,12 @@ final class StageRunner {
         args[k] = st.values.get(n.inputs().get(k));
       }
       OpCache cache = new OpCache();
-      st.values.put(n.name(), n.op().forward(args, params.get(n.name()), cache, ctx, n.name()));
+      Tensor y = n.op().forward(args, params.get(n.name()), cache, ctx, n.name());
+      if (!n.op().isLoss()) {
+        // The op computes in float64; its output edge holds its declared dtype (float32), in every partition.
+        n.output().dtype().roundInPlace(y.data);
+      }
+      st.values.put(n.name(), y);
       st.caches.put(n.name(), cache);
     }
     for (Map.Entry<String, Tensor> e : st.values.entrySet()) {
@@ -151,7 +156,7 @@ final class StageRunner {
           if (t == null) {
             throw new IllegalArgumentException("stage [" + from + "," + to + ") is missing the gradient of '" + name + "'");
           }
-          g.put(name, t.copy());
+          g.put(name, rounded(name, t));
         }
       }
     }
@@ -168,15 +173,15 @@ final class StageRunner {
         args[k] = st.values.get(in);
         Node src = graph.node(in);
         if (src.output().dtype() == DType.FLOAT && !src.isInput()) {
-          Tensor acc = g.get(in);
-          if (acc == null) {
-            acc = args[k].zerosLike();
-            g.put(in, acc);
-          }
-          gin[k] = acc;
+          gin[k] = args[k].zerosLike();
         }
       }
       n.op().backward(gy, args, params.get(n.name()), st.caches.get(n.name()), gin, grads.get(n.name()));
+      for (int k = 0; k < args.length; k++) {
+        if (gin[k] != null) {
+          accumulate(g, n.inputs().get(k), gin[k]);
+        }
+      }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (String name : entry) {
@@ -187,6 +192,34 @@ final class StageRunner {
       }
     }
     return out;
+  }
+
+  /** A float32 copy of a float tensor arriving at the stage (data or a message); int tensors as they are. */
+  private Tensor rounded(String name, Tensor t) {
+    if (graph.node(name).output().dtype() != DType.FLOAT) {
+      return t;
+    }
+    Tensor c = t.copy();
+    DType.FLOAT.roundInPlace(c.data);
+    return c;
+  }
+
+  /**
+   * Adds one consumer's gradient to a tensor's gradient, in float32: the contribution is rounded, and so is every
+   * partial sum. Consumers are visited in reverse topological order whatever the cuts, so a partial sum that
+   * crosses a cut (the consumers in later stages) is exactly the partial sum one process holds at that point,
+   * and float32 on the wire loses nothing.
+   */
+  private static void accumulate(Map<String, Tensor> g, String name, Tensor contribution) {
+    DType.FLOAT.roundInPlace(contribution.data);
+    Tensor acc = g.get(name);
+    if (acc == null) {
+      g.put(name, contribution);
+      return;
+    }
+    for (int i = 0; i < acc.data.length; i++) {
+      acc.data[i] = (float) (acc.data[i] + contribution.data[i]);
+    }
   }
 
   void zeroGrads() {
