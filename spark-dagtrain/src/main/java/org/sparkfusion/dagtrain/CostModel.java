@@ -17,9 +17,19 @@ final class CostModel {
   final long[] liveFloats;
   final long[] liveInts;
   final long[] memoryBudget;
+  /** The micro-batch schedule: it decides how many micro-batches' activations each stage holds at its peak. */
+  final Schedule schedule;
+  private final long[] paramPrefix;
+  private final long[] actPrefix;
 
   CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,
       String compression, double minFraction) {
+    this(graph, cluster, nodeSeconds, microBatches, microBatchSize, compression, minFraction, Schedule.GPIPE);
+  }
+
+  CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,
+      String compression, double minFraction, Schedule schedule) {
+    this.schedule = schedule;
     this.graph = graph;
     this.cluster = cluster;
     this.microBatches = microBatches;
@@ -48,6 +58,13 @@ final class CostModel {
     }
     memoryBudget = cluster.memory.clone();
     firstCut = Partition.firstCut(graph);
+    paramPrefix = new long[n + 1];
+    actPrefix = new long[n + 1];
+    for (int i = 0; i < n; i++) {
+      Node node = graph.nodes().get(i);
+      paramPrefix[i + 1] = paramPrefix[i] + node.paramCount();
+      actPrefix[i + 1] = actPrefix[i] + node.output().elements();
+    }
   }
 
   /** Smallest allowed stage boundary: all graph inputs belong to the first stage, which reads the data. */
@@ -57,8 +74,25 @@ final class CostModel {
     return prefix[executor][to] - prefix[executor][from];
   }
 
-  boolean fits(int from, int to, int executor) {
-    return WorkloadEstimator.stageMemoryBytes(graph, from, to, microBatches, microBatchSize) <= memoryBudget[executor];
+  /** Micro-batches stage {@code stage} of {@code stages} holds at its peak under the schedule. */
+  int held(int stage, int stages) {
+    return schedule.maxInFlight(stage, stages, microBatches);
+  }
+
+  /** Peak bytes of nodes [from, to) as stage {@code stage} of {@code stages} (see {@link WorkloadEstimator}). */
+  long stageMemoryBytes(int from, int to, int stage, int stages) {
+    return WorkloadEstimator.memoryBytes(paramPrefix[to] - paramPrefix[from], actPrefix[to] - actPrefix[from],
+        held(stage, stages), microBatchSize);
+  }
+
+  /** Whether nodes [from, to) fit the executor as stage {@code stage} of {@code stages}. */
+  boolean fits(int from, int to, int executor, int stage, int stages) {
+    return stageMemoryBytes(from, to, stage, stages) <= memoryBudget[executor];
+  }
+
+  /** Whether nodes [from, to) fit the executor in the most favourable position (the last stage under 1F1B). */
+  boolean mayFit(int from, int to, int executor) {
+    return fits(from, to, executor, 0, 1);
   }
 
   /** Bytes per float entry on the wire when a fraction {@code d} of entries is kept by top-k (fp16 + indices). */

@@ -214,13 +214,18 @@ public final class DagTrainer {
     if (spec.memoryBudgetMb <= 0) {
       return;
     }
-    long need = WorkloadEstimator.stageMemoryBytes(graph, 0, graph.size(), spec.microBatches, spec.microBatchSize);
+    // A necessary condition before anything starts (the planner checks every stage later): under GPipe every stage
+    // holds all M micro-batches, under 1F1B each at least one.
+    boolean gpipe = Schedule.parse(spec.schedule) == Schedule.GPIPE;
+    long need = WorkloadEstimator.stageMemoryBytes(graph, 0, graph.size(), gpipe ? spec.microBatches : 1,
+        spec.microBatchSize);
     long have = (spec.memoryBudgetMb << 20) * spec.tasks;
     if (need > have) {
-      throw new IllegalStateException(String.format("the model does not fit the executors: it needs about %.1f MB"
-          + " (parameters, gradients, optimizer state and %d in-flight micro-batches of %d), %d executors offer %d MB"
-          + " each (%s); add executors or memory, or lower micro-batches", need / 1e6, spec.microBatches,
-          spec.microBatchSize, spec.tasks, spec.memoryBudgetMb, DagTrainConfig.MEMORY_BUDGET_MB.key()));
+      throw new IllegalStateException(String.format("the model does not fit the executors: it needs %s %.1f MB"
+          + " (parameters, gradients, optimizer state and %s in-flight micro-batch(es) of %d under %s), %d executors"
+          + " offer %d MB each (%s); add executors or memory, or lower micro-batches", gpipe ? "about" : "at least",
+          need / 1e6, gpipe ? String.valueOf(spec.microBatches) : "at least one", spec.microBatchSize,
+          gpipe ? "GPipe" : "1F1B", spec.tasks, spec.memoryBudgetMb, DagTrainConfig.MEMORY_BUDGET_MB.key()));
     }
   }
 
@@ -287,7 +292,7 @@ public final class DagTrainer {
       }
     }
     CostModel m = new CostModel(graph, cluster, times, o.microBatches(), o.microBatchSize(), spec.compression,
-        spec.minFraction);
+        spec.minFraction, o.schedule());
     Plan plan = spec.tasks == 1 || spec.planner.equals("even") ? Planner.even(m, spec.tasks)
         : Planner.opFence(m, Math.min(spec.minStages, spec.tasks), spec.tasks, 0);
     LOG.info("dagtrain in-process plan:\n{}", plan.explain());

@@ -20,14 +20,15 @@ import javax.imageio.ImageIO;
 /**
  * A pipeline plan: which contiguous piece of the graph runs on which executor, the compression on each link
  * and the predicted times. {@link #explain()} prints it; {@link #toJson()} records it; {@link
- * #writeSchedulePng(Path)} draws the predicted GPipe schedule.
+ * #writeSchedulePng(Path)} draws the predicted schedule. Stage memory is the peak under the plan's micro-batch
+ * schedule (GPipe: all M micro-batches in flight; 1F1B: min(M, S - s) on stage s of S).
  */
 public final class Plan {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One stage: nodes [from, to) in topological order on one executor. */
+  /** One stage: nodes [from, to) in topological order on one executor, holding at most {@code held} micro-batches. */
   record StagePlan(int index, int from, int to, List<String> nodes, int executor, String executorName, double seconds,
-      long memoryBytes) { }
+      long memoryBytes, int held) { }
 
   /** One link between consecutive stages, with AdaTopK's or the fixed kept fractions. */
   record LinkPlan(int fromStage, int toStage, String fromExecutor, String toExecutor, double bytesPerSecond,
@@ -35,6 +36,7 @@ public final class Plan {
 
   final String planner;
   final String compression;
+  final Schedule schedule;
   final int microBatches;
   final int microBatchSize;
   final List<StagePlan> stages;
@@ -44,11 +46,12 @@ public final class Plan {
   final List<List<Integer>> clusters;
   final String[] executors;
 
-  Plan(String planner, String compression, int microBatches, int microBatchSize, List<StagePlan> stages,
-      List<LinkPlan> links, double stepSeconds, double singleProcessSeconds, List<List<Integer>> clusters,
-      String[] executors) {
+  Plan(String planner, String compression, Schedule schedule, int microBatches, int microBatchSize,
+      List<StagePlan> stages, List<LinkPlan> links, double stepSeconds, double singleProcessSeconds,
+      List<List<Integer>> clusters, String[] executors) {
     this.planner = planner;
     this.compression = compression;
+    this.schedule = schedule;
     this.microBatches = microBatches;
     this.microBatchSize = microBatchSize;
     this.stages = List.copyOf(stages);
@@ -63,12 +66,18 @@ public final class Plan {
    * Plans {@code graph} on {@code cluster} without running anything, with op times estimated from FLOPs at
    * {@code flopsPerSecond}. {@code planner} is {@code opfence} (stage count chosen between 1 and the number of
    * executors) or {@code even} (one stage per executor); {@code compression} is none, topk:F, randomk:F, int8
-   * or adatopk.
+   * or adatopk. Memory is checked for the GPipe schedule.
    */
   public static Plan plan(Graph graph, ClusterProfile cluster, String planner, String compression, int microBatches,
       int microBatchSize, double flopsPerSecond) {
+    return plan(graph, cluster, planner, compression, microBatches, microBatchSize, flopsPerSecond, "gpipe");
+  }
+
+  /** As above, with each stage's memory checked at its peak under {@code schedule} ({@code gpipe} or {@code 1f1b}). */
+  public static Plan plan(Graph graph, ClusterProfile cluster, String planner, String compression, int microBatches,
+      int microBatchSize, double flopsPerSecond, String schedule) {
     CostModel m = new CostModel(graph, cluster, WorkloadEstimator.secondsFromFlops(graph, microBatchSize, flopsPerSecond),
-        microBatches, microBatchSize, compression, 0.1);
+        microBatches, microBatchSize, compression, 0.1, Schedule.parse(schedule));
     return switch (planner.toLowerCase()) {
       case "opfence" -> Planner.opFence(m, 1, cluster.size());
       case "even" -> Planner.even(m, cluster.size());
@@ -107,8 +116,12 @@ public final class Plan {
   /** A human-readable account of the plan: clusters, stages, links, predicted times. */
   public String explain() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("Plan (%s, compression %s): %d stage(s), %d micro-batches of %d%n", planner, compression,
-        stages.size(), microBatches, microBatchSize));
+    sb.append(String.format("Plan (%s, compression %s, schedule %s): %d stage(s), %d micro-batches of %d%n", planner,
+        compression, schedule == Schedule.GPIPE ? "GPipe" : "1F1B", stages.size(), microBatches, microBatchSize));
+    sb.append(schedule == Schedule.GPIPE
+        ? "  memory per stage: parameters + optimizer state + activations of all micro-batches in flight (GPipe)\n"
+        : "  memory per stage: parameters + optimizer state + activations of min(M, S - s) micro-batches on stage s of S"
+            + " (1F1B)\n");
     sb.append("  executor clusters by bandwidth: ");
     List<String> cl = new ArrayList<>();
     for (List<Integer> c : clusters) {
@@ -116,9 +129,9 @@ public final class Plan {
     }
     sb.append(String.join(" ", cl)).append('\n');
     for (StagePlan s : stages) {
-      sb.append(String.format("  stage %d on %-12s nodes %d..%d (%s .. %s, %d ops) compute %.2f ms/micro-batch, memory %.1f MB%n",
-          s.index(), s.executorName(), s.from(), s.to() - 1, s.nodes().get(0), s.nodes().get(s.nodes().size() - 1),
-          s.nodes().size(), s.seconds() * 1e3, s.memoryBytes() / 1e6));
+      sb.append(String.format("  stage %d on %-12s nodes %d..%d (%s .. %s, %d ops) compute %.2f ms/micro-batch, memory %.1f MB"
+          + " (%d micro-batch(es) held)%n", s.index(), s.executorName(), s.from(), s.to() - 1, s.nodes().get(0),
+          s.nodes().get(s.nodes().size() - 1), s.nodes().size(), s.seconds() * 1e3, s.memoryBytes() / 1e6, s.held()));
     }
     for (LinkPlan l : links) {
       sb.append(String.format("  link %d->%d %s->%s %.1f Mbit/s, %.1f ms latency, %d floats/sample, kept act %.3f grad %.3f,"
@@ -140,6 +153,7 @@ public final class Plan {
     ObjectNode root = JSON.createObjectNode();
     root.put("planner", planner);
     root.put("compression", compression);
+    root.put("schedule", schedule.label);
     root.put("micro_batches", microBatches);
     root.put("micro_batch_size", microBatchSize);
     root.put("predicted_step_seconds", stepSeconds);
@@ -154,6 +168,7 @@ public final class Plan {
       o.put("executor_name", s.executorName());
       o.put("seconds", s.seconds());
       o.put("memory_bytes", s.memoryBytes());
+      o.put("held_micro_batches", s.held());
       ArrayNode names = o.putArray("nodes");
       s.nodes().forEach(names::add);
     }
@@ -197,7 +212,7 @@ public final class Plan {
       s.path("nodes").forEach(n -> names.add(n.asText()));
       stages.add(new StagePlan(s.path("index").asInt(), s.path("from").asInt(), s.path("to").asInt(), names,
           s.path("executor").asInt(), s.path("executor_name").asText(), s.path("seconds").asDouble(),
-          s.path("memory_bytes").asLong()));
+          s.path("memory_bytes").asLong(), s.path("held_micro_batches").asInt(root.path("micro_batches").asInt())));
       maxExec = Math.max(maxExec, s.path("executor").asInt());
     }
     List<LinkPlan> links = new ArrayList<>();
@@ -206,7 +221,8 @@ public final class Plan {
           l.path("to_executor").asText(), l.path("bits_per_second").asDouble() / 8, l.path("latency_seconds").asDouble(),
           0, l.path("activation_fraction").asDouble(), l.path("gradient_fraction").asDouble(), l.path("seconds").asDouble()));
     }
-    Plan p = new Plan(root.path("planner").asText(), root.path("compression").asText(), root.path("micro_batches").asInt(),
+    Plan p = new Plan(root.path("planner").asText(), root.path("compression").asText(),
+        Schedule.parse(root.path("schedule").asText("gpipe")), root.path("micro_batches").asInt(),
         root.path("micro_batch_size").asInt(), stages, links, root.path("predicted_step_seconds").asDouble(),
         root.path("predicted_single_process_seconds").asDouble(), List.of(), new String[maxExec + 1]);
     Partition.check(graph, p.boundaries());
@@ -235,9 +251,9 @@ public final class Plan {
     return sb.toString();
   }
 
-  /** Draws the predicted GPipe schedule (stages and links over time, forward and backward per micro-batch). */
+  /** Draws the plan's predicted schedule (stages and links over time, forward and backward per micro-batch). */
   public void writeSchedulePng(Path file) throws IOException {
-    writeSchedulePng(file, "gpipe");
+    writeSchedulePng(file, schedule.label);
   }
 
   /**

@@ -7,7 +7,8 @@ import java.util.TreeSet;
 /**
  * OP-Fence planning: order executors by bandwidth clusters ({@link ClusterProfile#chain()}), then choose
  * contiguous cuts of the topological node order and an increasing sequence of executors along the chain
- * (either direction) minimising the predicted GPipe step time. Exact for that objective: for every candidate
+ * (either direction) minimising the predicted GPipe step time, with every stage fitting its executor's memory at
+ * the schedule's peak (all M micro-batches under GPipe, min(M, S - s) for stage s of S under 1F1B). Exact for that objective: for every candidate
  * bottleneck value c (a stage or link time), a DP over (boundary, executor, stage count) finds the least sum
  * of stage and link times with every term at most c; the answer is the best sum + (M - 1) c.
  */
@@ -47,17 +48,26 @@ final class Planner {
   }
 
   static String memoryMessage(CostModel m, int minStages) {
-    long total = WorkloadEstimator.stageMemoryBytes(m.graph, 0, m.graph.size(), m.microBatches, m.microBatchSize);
     long largest = 0;
     long sum = 0;
     for (long b : m.memoryBudget) {
       largest = Math.max(largest, b);
       sum += b;
     }
-    return String.format("the model does not fit the executors: it needs about %.1f MB (parameters, gradients, optimizer"
-        + " state and %d in-flight micro-batches of %d), the largest executor offers %.1f MB and all %d together %.1f MB"
-        + " (at least %d stages requested); add executors or memory, or lower micro-batches",
-        total / 1e6, m.microBatches, m.microBatchSize, largest / 1e6, m.memoryBudget.length, sum / 1e6, minStages);
+    String need;
+    if (m.schedule == Schedule.GPIPE) {
+      need = String.format("it needs about %.1f MB (parameters, gradients, optimizer state and, under GPipe, %d in-flight"
+          + " micro-batches of %d on every stage)", m.stageMemoryBytes(0, m.graph.size(), 0, 1) / 1e6, m.microBatches,
+          m.microBatchSize);
+    } else {
+      need = String.format("it needs at least %.1f MB (parameters, gradients, optimizer state and, under 1F1B, stage s"
+          + " of S holding min(%d, S - s) in-flight micro-batches of %d: at least one each)",
+          m.stageMemoryBytes(0, m.graph.size(), 0, 1) / 1e6, m.microBatches, m.microBatchSize);
+    }
+    return String.format("the model does not fit the executors: %s, the largest executor offers %.1f MB and all %d"
+        + " together %.1f MB (at least %d stages requested); add executors or memory, or lower micro-batches%s",
+        need, largest / 1e6, m.memoryBudget.length, sum / 1e6, minStages,
+        m.schedule == Schedule.GPIPE ? ", or use the 1f1b schedule" : "");
   }
 
   private record Candidate(double value, int[] boundaries, int[] executors, double cap) { }
@@ -69,7 +79,7 @@ final class Planner {
     for (int a = 0; a < n; a++) {
       for (int b = a + 1; b <= n; b++) {
         for (int e = 0; e < p; e++) {
-          if (m.fits(a, b, order[e])) {
+          if (m.mayFit(a, b, order[e])) {
             caps.add(m.stageSeconds(a, b, order[e]));
           }
         }
@@ -94,17 +104,31 @@ final class Planner {
       if ((m.microBatches - 1) * cap >= bestValue) {
         break;
       }
-      Candidate c = dp(m, order, minK, maxK, cap, first);
-      if (c != null && c.value < bestValue) {
-        bestValue = c.value;
-        best = c;
+      // Under GPipe a stage's memory does not depend on its position; under 1F1B stage s of S holds min(M, S - s)
+      // micro-batches, so the DP runs once per stage count S, each stage checked at its position.
+      List<Candidate> cs = new ArrayList<>();
+      if (m.schedule == Schedule.GPIPE) {
+        cs.add(dp(m, order, minK, maxK, cap, first, 0));
+      } else {
+        for (int k = minK; k <= maxK; k++) {
+          cs.add(dp(m, order, k, k, cap, first, k));
+        }
+      }
+      for (Candidate c : cs) {
+        if (c != null && c.value < bestValue) {
+          bestValue = c.value;
+          best = c;
+        }
       }
     }
     return best;
   }
 
-  /** Least sum of stage and link times with each at most cap; null if infeasible. */
-  private static Candidate dp(CostModel m, int[] order, int minK, int maxK, double cap, int first) {
+  /**
+   * Least sum of stage and link times with each at most cap; null if infeasible. {@code stages} > 0 fixes the stage
+   * count the memory check assumes (1F1B); 0 means memory does not depend on the stage's position (GPipe).
+   */
+  private static Candidate dp(CostModel m, int[] order, int minK, int maxK, double cap, int first, int stages) {
     int n = m.graph.size();
     int p = order.length;
     double[][][] dp = new double[n + 1][p][maxK + 1];
@@ -118,13 +142,13 @@ final class Planner {
     for (int b = 1; b <= n; b++) {
       for (int e = 0; e < p; e++) {
         double t = m.stageSeconds(0, b, order[e]);
-        if (t <= cap && m.fits(0, b, order[e]) && (first < 0 || order[e] == first)) {
+        if (t <= cap && m.fits(0, b, order[e], 0, Math.max(1, stages)) && (first < 0 || order[e] == first)) {
           dp[b][e][1] = t;
           prevB[b][e][1] = -1;
         }
         for (int a = Math.max(1, m.firstCut); a < b; a++) {
           double ts = m.stageSeconds(a, b, order[e]);
-          if (ts > cap || !m.fits(a, b, order[e])) {
+          if (ts > cap || !m.mayFit(a, b, order[e])) {
             continue;
           }
           for (int q = 0; q < e; q++) {
@@ -134,7 +158,7 @@ final class Planner {
             }
             for (int k = 1; k < maxK; k++) {
               double prev = dp[a][q][k];
-              if (prev == INF) {
+              if (prev == INF || stages > 0 && !m.fits(a, b, order[e], k, stages)) {
                 continue;
               }
               double v = prev + link + ts;
@@ -195,7 +219,7 @@ final class Planner {
     }
     int[] bounds = Partition.even(m.graph, stages);
     for (int s = 0; s < stages; s++) {
-      if (!m.fits(bounds[s], bounds[s + 1], execs[s])) {
+      if (!m.fits(bounds[s], bounds[s + 1], execs[s], s, stages)) {
         throw new IllegalStateException(memoryMessage(m, stages));
       }
     }
@@ -222,8 +246,7 @@ final class Planner {
         names.add(m.graph.nodes().get(i).name());
       }
       stages.add(new Plan.StagePlan(s, bounds[s], bounds[s + 1], names, execs[s], m.cluster.executors[execs[s]],
-          stageTimes[s], WorkloadEstimator.stageMemoryBytes(m.graph, bounds[s], bounds[s + 1], m.microBatches,
-              m.microBatchSize)));
+          stageTimes[s], m.stageMemoryBytes(bounds[s], bounds[s + 1], s, k), m.held(s, k)));
     }
     double[] linkTimes = new double[Math.max(0, k - 1)];
     List<Plan.LinkPlan> links = new ArrayList<>();
@@ -250,7 +273,7 @@ final class Planner {
     for (int e = 0; e < m.cluster.size(); e++) {
       single = Math.min(single, m.microBatches * m.stageSeconds(0, m.graph.size(), e));
     }
-    return new Plan(planner, m.compression, m.microBatches, m.microBatchSize, stages, links,
+    return new Plan(planner, m.compression, m.schedule, m.microBatches, m.microBatchSize, stages, links,
         m.stepSeconds(stageTimes, linkTimes), single, m.cluster.clusters(), m.cluster.executors);
   }
 }

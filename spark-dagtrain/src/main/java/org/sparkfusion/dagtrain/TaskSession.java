@@ -186,7 +186,7 @@ final class TaskSession {
     LOG.info("dagtrain executor speeds {} (sustained pass seconds {})", java.util.Arrays.toString(speed),
         java.util.Arrays.toString(totals));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
-        spec.minFraction);
+        spec.minFraction, Schedule.parse(spec.schedule));
     if (spec.planner.equals("even")) {
       if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
         return Planner.even(m, n);

@@ -125,8 +125,11 @@ final class WorkloadEstimator {
     return bound == Integer.MAX_VALUE ? 2 : bound;
   }
 
-  /** Bytes a stage holds: parameters with gradients and Adam moments, plus activations of all in-flight micro-batches. */
-  static long stageMemoryBytes(Graph g, int from, int to, int microBatches, int microBatchSize) {
+  /**
+   * Bytes a stage holds: parameters with gradients and Adam moments, plus the activations (and op caches) of
+   * {@code heldMicroBatches} in-flight micro-batches (all M under GPipe; see {@link Schedule#maxInFlight}).
+   */
+  static long stageMemoryBytes(Graph g, int from, int to, int heldMicroBatches, int microBatchSize) {
     long params = 0;
     long acts = 0;
     for (int i = from; i < to; i++) {
@@ -134,6 +137,11 @@ final class WorkloadEstimator {
       params += n.paramCount();
       acts += n.output().elements();
     }
-    return 8L * (4 * params + 2L * acts * microBatches * microBatchSize);
+    return memoryBytes(params, acts, heldMicroBatches, microBatchSize);
+  }
+
+  /** The memory formula: {@code params} parameters and {@code acts} activation elements per sample. */
+  static long memoryBytes(long params, long acts, int heldMicroBatches, int microBatchSize) {
+    return 8L * (4 * params + 2L * acts * heldMicroBatches * microBatchSize);
   }
 }

@@ -73,7 +73,7 @@ class PlannerTest {
           boolean fits = true;
           for (int s = 0; s < k; s++) {
             st[s] = m.stageSeconds(bounds[s], bounds[s + 1], execs[s]);
-            fits &= m.fits(bounds[s], bounds[s + 1], execs[s]);
+            fits &= m.fits(bounds[s], bounds[s + 1], execs[s], s, k);
           }
           if (!fits) {
             continue;
@@ -150,6 +150,57 @@ class PlannerTest {
     Graph g = Models.gptTiny();
     assertThatThrownBy(() -> Plan.plan(g, ClusterProfile.uniform(2, 1e9, 1e-4, 100_000), "opfence", "none", 4, 8, 1e9))
         .hasMessageContaining("does not fit the executors").hasMessageContaining("MB");
+  }
+
+  /**
+   * Memory follows the schedule: with M = 8 micro-batches on 2 executors, GPipe holds 8 on both stages, 1F1B 2 on
+   * the first and 1 on the last. A budget between the two is accepted under 1F1B and refused under GPipe.
+   */
+  @Test void memoryCheckFollowsTheSchedule() throws Exception {
+    Graph g = Models.gptTiny(16, 32, 2, 2, 0);
+    double[] t = WorkloadEstimator.secondsFromFlops(g, 8, 1e9);
+    int[] cuts = Partition.even(g, 2);
+    long oneF1B = Math.max(WorkloadEstimator.stageMemoryBytes(g, cuts[0], cuts[1], 2, 8),
+        WorkloadEstimator.stageMemoryBytes(g, cuts[1], cuts[2], 1, 8));
+    long gpipeWhole = WorkloadEstimator.stageMemoryBytes(g, 0, g.size(), 8, 8);
+    assertThat(2 * oneF1B).as("budget must be below half of GPipe's whole-model need").isLessThan(gpipeWhole);
+    ClusterProfile c = ClusterProfile.uniform(2, 1e9, 1e-4, oneF1B);
+    for (String planner : List.of("opfence", "even")) {
+      Plan p = planner.equals("even") ? Planner.even(new CostModel(g, c, t, 8, 8, "none", 0.1, Schedule.ONE_F_ONE_B), 2)
+          : Planner.opFence(new CostModel(g, c, t, 8, 8, "none", 0.1, Schedule.ONE_F_ONE_B), 1, 2);
+      assertThat(p.stageCount()).as(planner).isEqualTo(2);
+      assertThat(p.stages.get(0).held()).isEqualTo(2);
+      assertThat(p.stages.get(1).held()).isEqualTo(1);
+      for (Plan.StagePlan s : p.stages) {
+        assertThat(s.memoryBytes()).isLessThanOrEqualTo(oneF1B)
+            .isEqualTo(WorkloadEstimator.stageMemoryBytes(g, s.from(), s.to(), s.held(), 8));
+      }
+      assertThat(p.explain()).contains("schedule 1F1B").contains("min(M, S - s)").contains("(2 micro-batch(es) held)");
+      assertThat(Plan.fromJson(p.toJson(), g).schedule).isEqualTo(Schedule.ONE_F_ONE_B);
+    }
+    CostModel gpipe = new CostModel(g, c, t, 8, 8, "none", 0.1, Schedule.GPIPE);
+    assertThatThrownBy(() -> Planner.opFence(gpipe, 1, 2)).hasMessageContaining("does not fit the executors")
+        .hasMessageContaining("under GPipe").hasMessageContaining("1f1b");
+    assertThatThrownBy(() -> Planner.even(gpipe, 2)).hasMessageContaining("does not fit the executors");
+    assertThat(Plan.plan(g, ClusterProfile.uniform(2, 1e9, 1e-4, 1L << 40), "even", "none", 8, 8, 1e9).explain())
+        .contains("schedule GPipe").contains("(8 micro-batch(es) held)");
+  }
+
+  /** The DP stays exact with 1F1B's position-dependent memory: against brute force under a tight budget. */
+  @Test void dpMatchesBruteForceUnder1F1BMemory() {
+    for (long seed = 40; seed <= 47; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      Graph g = Synthetic.model(6, 3, 32);
+      ClusterProfile c = randomCluster(r, 3);
+      // Below one micro-batch of the whole model: one process does not fit, and position matters for the rest.
+      long budget = (long) (0.7 * WorkloadEstimator.stageMemoryBytes(g, 0, g.size(), 1, 16));
+      c = new ClusterProfile(c.executors, c.bandwidth, c.latency, new long[] {budget, budget, budget}, c.speed);
+      CostModel m = new CostModel(g, c, randomTimes(r, g.size()), 4, 16, "none", 0.1, Schedule.ONE_F_ONE_B);
+      Plan plan = Planner.opFence(m, 1, 3);
+      assertThat(plan.stageCount()).isGreaterThan(1);
+      assertThat(plan.predictedStepSeconds()).as("seed %d", seed)
+          .isCloseTo(bruteForce(m, 1, 3), org.assertj.core.data.Offset.offset(1e-12));
+    }
   }
 
   @Test void explainNamesStagesExecutorsAndPredictedTimes(@TempDir Path dir) throws Exception {
