@@ -21,6 +21,7 @@ class PipelineEquivalenceTest {
       double b = piped.losses().get(s);
       assertThat(Math.abs(a - b)).as("step %d: %s vs %s", s, a, b).isLessThanOrEqualTo(1e-5 * Math.abs(a));
     }
+    assertThat(piped.losses()).isEqualTo(single.losses());
   }
 
   @Test void gptPipelineMatchesSingleProcess() throws Exception {
@@ -33,6 +34,7 @@ class PipelineEquivalenceTest {
       assertThat(piped.losses().get(s)).isCloseTo(single.losses().get(s),
           org.assertj.core.data.Offset.offset(1e-5 * single.losses().get(s)));
     }
+    assertThat(piped.losses()).isEqualTo(single.losses());
   }
 
   /**
