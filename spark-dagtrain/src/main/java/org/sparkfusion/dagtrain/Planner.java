@@ -8,9 +8,10 @@ import java.util.TreeSet;
  * OP-Fence planning: order executors by bandwidth clusters ({@link ClusterProfile#chain()}), then choose
  * contiguous cuts of the topological node order and an increasing sequence of executors along the chain
  * (either direction) minimising the predicted GPipe step time, with every stage fitting its executor's memory at
- * the schedule's peak (all M micro-batches under GPipe, min(M, S - s) for stage s of S under 1F1B). Exact for that objective: for every candidate
- * bottleneck value c (a stage or link time), a DP over (boundary, executor, stage count) finds the least sum
- * of stage and link times with every term at most c; the answer is the best sum + (M - 1) c.
+ * the schedule's peak (all M micro-batches under GPipe, min(M, S - s) for stage s of S under 1F1B). Exact for
+ * that objective: for every candidate bottleneck value c (a stage or link time), a DP over (boundary, executor,
+ * stage count) finds the least sum of stage and link times with every term at most c; the answer is the best
+ * sum + (M - 1) c.
  */
 final class Planner {
   private static final double INF = Double.POSITIVE_INFINITY;
