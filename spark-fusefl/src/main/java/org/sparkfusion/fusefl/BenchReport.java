@@ -66,7 +66,7 @@ final class BenchReport {
           ds, r.path("clients").asInt(), r.path("alpha").asText(), k, pct(by.get("fusefl")),
           paper(ds + " fusefl " + k, a), pct(by.get("ensemble")), paper(ds + " ensemble", a), pct(by.get("fedavg")),
           paper(ds + " fedavg", a), pct(by.get("local")), diff(by.get("fusefl"), by.get("ensemble")),
-          r.path("backbone").asText("cnn4"), r.path("train_limit").asInt() == 0 ? "all" : r.path("train_limit").asText(), r.path("test_rows").asLong(),
+          variant(r), r.path("train_limit").asInt() == 0 ? "all" : r.path("train_limit").asText(), r.path("test_rows").asLong(),
           r.path("epochs").asInt(), r.path("width").asInt(),
           seconds(by.get("fusefl")), seconds(by.get("ensemble")), r.path("load_avg").asText("not recorded")));
     }
@@ -81,22 +81,26 @@ final class BenchReport {
       for (JsonNode m : r.path("results")) {
         sb.append(String.format("| %s | %d | %s | %d | %s | %s | %.0f | %d | %d | %.0f | %d |%n", r.path("dataset").asText(),
             r.path("clients").asInt(), r.path("alpha").asText(), r.path("blocks").asInt(),
-            r.path("backbone").asText("cnn4"), m.path("method").asText(),
+            variant(r), m.path("method").asText(),
             m.path("seconds").asDouble(), m.path("bytes_up").asLong(), m.path("bytes_down").asLong(),
             m.path("peak_memory_mb").asDouble(), m.path("parameters").asLong()));
       }
     }
-    sb.append("\n## Scale (FuseFL wall time vs number of clients)\n\n| dataset | M | alpha | K | accuracy % | seconds | "
-        + "seconds per client |\n|---|---|---|---|---|---|---|\n");
+    sb.append("\n## Scale (FuseFL wall time vs number of clients)\n\n| dataset | M | alpha | K | backbone | epochs | width "
+        + "| client width | accuracy % | seconds | seconds per client | parameters | load average |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (JsonNode r : all) {
       JsonNode f = byMethod(r).get("fusefl");
       if (f == null || !r.path("label").asText().equals("scale")) {
         continue;
       }
       int m = r.path("clients").asInt();
-      sb.append(String.format("| %s | %d | %s | %d | %s | %.0f | %.1f |%n", r.path("dataset").asText(), m,
-          r.path("alpha").asText(), r.path("blocks").asInt(), pct(f), f.path("seconds").asDouble(),
-          f.path("seconds").asDouble() / m));
+      int w = r.path("width").asInt();
+      long cw = r.path("scale_width").asBoolean(true) ? Math.max(1, Math.round(w / Math.sqrt(m))) : w;
+      sb.append(String.format("| %s | %d | %s | %d | %s | %d | %d | %d | %s | %.0f | %.1f | %d | %s |%n",
+          r.path("dataset").asText(), m, r.path("alpha").asText(), r.path("blocks").asInt(), variant(r),
+          r.path("epochs").asInt(), w, cw, pct(f), f.path("seconds").asDouble(), f.path("seconds").asDouble() / m,
+          f.path("parameters").asLong(), r.path("load_avg").asText("not recorded")));
     }
     img.mkdirs();
     for (String ds : List.of("fmnist", "mnist")) {
@@ -106,14 +110,14 @@ final class BenchReport {
         boolean any = false;
         java.util.TreeSet<String> backbones = new java.util.TreeSet<>();
         for (JsonNode r : all) {
-          backbones.add(r.path("backbone").asText("cnn4"));
+          backbones.add(variant(r));
         }
         for (String backbone : backbones) {
           for (String method : METHODS) {
             TreeMap<Double, Double> points = new TreeMap<>();
             for (JsonNode r : all) {
               if (r.path("dataset").asText().equals(ds) && r.path("clients").asInt() == 5 && r.path("blocks").asInt() == k
-                  && !r.path("label").asText().equals("scale") && r.path("backbone").asText("cnn4").equals(backbone)) {
+                  && !r.path("label").asText().equals("scale") && variant(r).equals(backbone)) {
                 JsonNode m = byMethod(r).get(method);
                 if (m != null) {
                   points.put(r.path("alpha").asDouble(), 100 * m.path("accuracy").asDouble());
@@ -139,6 +143,19 @@ final class BenchReport {
       }
     }
     Files.write(md.toPath(), sb.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The backbone plus what else changes the network or its training: "cnn+shift2", "cnn (unscaled)". */
+  static String variant(JsonNode r) {
+    String v = r.path("backbone").asText("cnn4");
+    int shift = r.path("augment_shift").asInt(0);
+    if (shift > 0) {
+      v += "+shift" + shift;
+    }
+    if (!r.path("scale_width").asBoolean(true)) {
+      v += " (unscaled)";
+    }
+    return v;
   }
 
   private static Map<String, JsonNode> byMethod(JsonNode r) {

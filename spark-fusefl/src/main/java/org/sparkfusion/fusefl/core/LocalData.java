@@ -42,6 +42,35 @@ public final class LocalData {
     return Nd4j.create(buf, new long[] {to - from, shape.channels(), shape.height(), shape.width()}, 'c');
   }
 
+  /**
+   * Rows {@code rows[from..to)} as an NCHW float array, each image moved by its own random offset in
+   * [-shift, shift] per axis (pixels moved out are dropped, pixels moved in are 0). Same rng state, same batch.
+   */
+  public INDArray shiftedBatch(int[] rows, int from, int to, int shift, java.util.SplittableRandom rng) {
+    int c = shape.channels();
+    int h = shape.height();
+    int w = shape.width();
+    int d = shape.size();
+    float[] buf = new float[(to - from) * d];
+    for (int i = from; i < to; i++) {
+      int dy = rng.nextInt(2 * shift + 1) - shift;
+      int dx = rng.nextInt(2 * shift + 1) - shift;
+      int src = rows[i] * d;
+      int dst = (i - from) * d;
+      int x0 = Math.max(0, dx);
+      int x1 = Math.min(w, w + dx);
+      if (x1 <= x0) {
+        continue;
+      }
+      for (int ch = 0; ch < c; ch++) {
+        for (int y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
+          System.arraycopy(features, src + (ch * h + y - dy) * w + x0 - dx, buf, dst + (ch * h + y) * w + x0, x1 - x0);
+        }
+      }
+    }
+    return Nd4j.create(buf, new long[] {to - from, c, h, w}, 'c');
+  }
+
   /** One-hot labels of rows {@code rows[from..to)}. */
   public INDArray oneHot(int[] rows, int from, int to, int numClasses) {
     float[] buf = new float[(to - from) * numClasses];

@@ -7,7 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Inputs of a client's stage-k network: the images at stage 0, otherwise the output of the frozen fused blocks
  * below. Those blocks run in inference mode and never change during the stage, so their output is computed
  * once per row and kept (when it fits in {@link #MAX_VALUES} floats) instead of once per row and epoch; the
- * batches are then the same values a per-batch forward pass gives.
+ * batches are then the same values a per-batch forward pass gives. With shift augmentation the training batches
+ * are shifted images sent through the frozen blocks per batch (nothing cached: every epoch sees new inputs).
  */
 final class StageInputs {
   /** Largest cache, in float values (400 MB). */
@@ -56,6 +57,18 @@ final class StageInputs {
 
   boolean cached() {
     return cache != null;
+  }
+
+  /**
+   * The training input of rows {@code rows[from..to)}: {@link #batch} without augmentation, otherwise each image
+   * randomly shifted by up to {@code shift} pixels and, above stage 0, passed through the frozen blocks below.
+   */
+  INDArray trainingBatch(int[] rows, int from, int to, int shift, java.util.SplittableRandom rng) {
+    if (shift == 0) {
+      return batch(rows, from, to);
+    }
+    INDArray images = data.shiftedBatch(rows, from, to, shift, rng);
+    return stage == 0 ? images : below.stageInput(images, stage);
   }
 
   /** The stage input of rows {@code rows[from..to)}. */
