@@ -9,8 +9,9 @@ package org.sparkfusion.dlrm.embedding;
  * 32-byte loads straddle two (measured: ~20-40% slower gathers from tables larger than the caches).
  *
  * <p>G1, the JVM's default collector, never moves arrays larger than half a heap region (large tables), so the
- * alignment holds; a smaller array may be moved, after which it is merely unaligned, never wrong. Without the
- * native library the storage is a plain array ({@code base() == 0}).
+ * alignment holds; a smaller array may be moved, after which it is merely unaligned, never wrong, which is why a
+ * loaded model keeps its smaller tables together in one such array ({@link PinnedTables}). Without the native
+ * library the storage is a plain array ({@code base() == 0}).
  *
  * @param array the values, from index {@code base}
  * @param base index of the first value in {@code array}
