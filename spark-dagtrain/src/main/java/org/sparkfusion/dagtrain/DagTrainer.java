@@ -3,7 +3,6 @@ package org.sparkfusion.dagtrain;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
@@ -272,9 +271,10 @@ public final class DagTrainer {
   public TrainingReport fitInProcess(Dataset<Row> data) throws Exception {
     List<Sample> samples = new ArrayList<>();
     RowToSample conv = new RowToSample(graph);
-    Iterator<Row> it = data.toLocalIterator();
-    while (it.hasNext()) {
-      samples.add(conv.call(it.next()));
+    // collectAsList rather than toLocalIterator: the latter ships Spark-internal arrays that a session with
+    // spark.kryo.registrationRequired=true refuses; the samples all end up in this JVM either way.
+    for (Row row : data.collectAsList()) {
+      samples.add(conv.call(row));
     }
     return fitInProcess(samples, spec(data.sparkSession(), stages));
   }
