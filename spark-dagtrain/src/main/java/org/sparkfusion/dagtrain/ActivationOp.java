@@ -37,15 +37,32 @@ final class ActivationOp extends Op {
   private static final double K = 1.702;
 
   @Override Tensor forward(Tensor[] in, Tensor[] p, OpCache cache, RunContext ctx, String node) {
-    Tensor x = in[0];
-    Tensor y = x.zerosLike();
-    for (int i = 0; i < x.data.length; i++) {
-      double v = x.data[i];
-      y.data[i] = switch (kind) {
-        case RELU -> Math.max(0, v);
-        case GELU -> 0.5 * v * (1 + tanh(C * (v + 0.044715 * v * v * v)));
-        case GELU_SIGMOID -> v * sigmoid(K * v);
-      };
+    double[] x = in[0].data;
+    Tensor y = in[0].zerosLike();
+    double[] out = y.data;
+    switch (kind) {
+      case RELU -> {
+        for (int i = 0; i < x.length; i++) {
+          out[i] = Math.max(0, x[i]);
+        }
+      }
+      case GELU -> {
+        // tanh(u) is kept for the backward pass, which would otherwise evaluate it (one exp) a second time
+        double[] th = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+          double v = x[i];
+          double t = tanh(C * (v + 0.044715 * v * v * v));
+          th[i] = t;
+          out[i] = 0.5 * v * (1 + t);
+        }
+        cache.a = th;
+      }
+      case GELU_SIGMOID -> {
+        for (int i = 0; i < x.length; i++) {
+          double v = x[i];
+          out[i] = v * sigmoid(K * v);
+        }
+      }
     }
     return y;
   }
@@ -54,21 +71,30 @@ final class ActivationOp extends Op {
     if (gIn[0] == null) {
       return;
     }
-    Tensor x = in[0];
-    for (int i = 0; i < x.data.length; i++) {
-      double v = x.data[i];
-      double d;
-      if (kind == Kind.RELU) {
-        d = v > 0 ? 1 : 0;
-      } else if (kind == Kind.GELU_SIGMOID) {
-        double s = sigmoid(K * v);
-        d = s + K * v * s * (1 - s);
-      } else {
-        double u = C * (v + 0.044715 * v * v * v);
-        double t = tanh(u);
-        d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * 0.044715 * v * v);
+    double[] x = in[0].data;
+    double[] gy = g.data;
+    double[] gx = gIn[0].data;
+    switch (kind) {
+      case RELU -> {
+        for (int i = 0; i < x.length; i++) {
+          gx[i] += x[i] > 0 ? gy[i] : 0;
+        }
       }
-      gIn[0].data[i] += g.data[i] * d;
+      case GELU_SIGMOID -> {
+        for (int i = 0; i < x.length; i++) {
+          double v = x[i];
+          double s = sigmoid(K * v);
+          gx[i] += gy[i] * (s + K * v * s * (1 - s));
+        }
+      }
+      case GELU -> {
+        double[] th = (double[]) cache.a;
+        for (int i = 0; i < x.length; i++) {
+          double v = x[i];
+          double t = th[i];
+          gx[i] += gy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * 0.044715 * v * v));
+        }
+      }
     }
   }
 

@@ -52,14 +52,17 @@ final class CausalSelfAttentionOp extends Op {
     Blas.gemm(x.data, 0, p[0].data, 0, qkv, 0, n * t, dim, 3 * dim);
     double[] probs = new double[n * heads * t * t];
     double[] o = new double[n * t * dim];
-    // per (sequence, head): contiguous copies so the inner loops run over unit strides and vectorise
+    // per (sequence, head): contiguous copies, so the products run through Blas's vectorised kernels
     double[] qc = new double[t * dh];
     double[] kt = new double[dh * t];
     double[] vc = new double[t * dh];
-    double[] oc = new double[dh];
+    double[] oc = new double[t * dh];
     for (int b = 0; b < n; b++) {
       for (int h = 0; h < heads; h++) {
         gather(qkv, b, h, 0, t, dh, qc);
+        for (int k = 0; k < qc.length; k++) {
+          qc[k] *= scale;
+        }
         gather(qkv, b, h, 2, t, dh, vc);
         for (int j = 0; j < t; j++) {
           int src = (b * t + j) * 3 * dim + dim + h * dh;
@@ -68,15 +71,10 @@ final class CausalSelfAttentionOp extends Op {
           }
         }
         int pOff = (b * heads + h) * t * t;
+        // scores q k^T / sqrt(dh) on and below the diagonal; the rest of the row stays 0
+        Blas.gemmLowerC(qc, 0, kt, 0, probs, pOff, t, dh);
         for (int i = 0; i < t; i++) {
           int row = pOff + i * t;
-          for (int d = 0; d < dh; d++) {
-            double qd = qc[i * dh + d] * scale;
-            int kd = d * t;
-            for (int j = 0; j <= i; j++) {
-              probs[row + j] += qd * kt[kd + j];
-            }
-          }
           double max = Double.NEGATIVE_INFINITY;
           for (int j = 0; j <= i; j++) {
             max = Math.max(max, probs[row + j]);
@@ -88,16 +86,14 @@ final class CausalSelfAttentionOp extends Op {
             sum += e;
           }
           double inv = 1 / sum;
-          java.util.Arrays.fill(oc, 0);
           for (int j = 0; j <= i; j++) {
-            double pij = probs[row + j] * inv;
-            probs[row + j] = pij;
-            int vj = j * dh;
-            for (int d = 0; d < dh; d++) {
-              oc[d] += pij * vc[vj + d];
-            }
+            probs[row + j] *= inv;
           }
-          System.arraycopy(oc, 0, o, (b * t + i) * dim + h * dh, dh);
+        }
+        java.util.Arrays.fill(oc, 0);
+        Blas.gemmLowerA(probs, pOff, vc, 0, oc, 0, t, t, dh);
+        for (int i = 0; i < t; i++) {
+          System.arraycopy(oc, i * dh, o, (b * t + i) * dim + h * dh, dh);
         }
       }
     }
@@ -136,7 +132,7 @@ final class CausalSelfAttentionOp extends Op {
     double[] dO = new double[rows * dim];
     Blas.gemmBT(g.data, 0, p[2].data, 0, dO, 0, rows, dim, dim);
     double[] dqkv = new double[rows * 3 * dim];
-    double[] dP = new double[t];
+    double[] dS = new double[t * t];
     double[] qc = new double[t * dh];
     double[] kc = new double[t * dh];
     double[] vt = new double[dh * t];
@@ -155,36 +151,27 @@ final class CausalSelfAttentionOp extends Op {
           }
           System.arraycopy(dO, (b * t + j) * dim + h * dh, doc, j * dh, dh);
         }
+        int pOff = (b * heads + h) * t * t;
+        // dP = dO v^T on and below the diagonal, then dS = P (dP - rowsum(dP P)) / sqrt(dh) in place
+        java.util.Arrays.fill(dS, 0);
+        Blas.gemmLowerC(doc, 0, vt, 0, dS, 0, t, dh);
+        for (int i = 0; i < t; i++) {
+          int row = pOff + i * t;
+          int ri = i * t;
+          double dot = 0;
+          for (int j = 0; j <= i; j++) {
+            dot += dS[ri + j] * probs[row + j];
+          }
+          for (int j = 0; j <= i; j++) {
+            dS[ri + j] = probs[row + j] * (dS[ri + j] - dot) * scale;
+          }
+        }
         java.util.Arrays.fill(dq, 0);
         java.util.Arrays.fill(dk, 0);
         java.util.Arrays.fill(dv, 0);
-        int pOff = (b * heads + h) * t * t;
-        for (int i = 0; i < t; i++) {
-          int row = pOff + i * t;
-          java.util.Arrays.fill(dP, 0, i + 1, 0);
-          for (int d = 0; d < dh; d++) {
-            double g0 = doc[i * dh + d];
-            int vd = d * t;
-            for (int j = 0; j <= i; j++) {
-              dP[j] += g0 * vt[vd + j];
-            }
-          }
-          double dot = 0;
-          for (int j = 0; j <= i; j++) {
-            dot += dP[j] * probs[row + j];
-          }
-          int ii = i * dh;
-          for (int j = 0; j <= i; j++) {
-            double pij = probs[row + j];
-            double dS = pij * (dP[j] - dot) * scale;
-            int jj = j * dh;
-            for (int d = 0; d < dh; d++) {
-              dv[jj + d] += pij * doc[ii + d];
-              dq[ii + d] += dS * kc[jj + d];
-              dk[jj + d] += dS * qc[ii + d];
-            }
-          }
-        }
+        Blas.gemmATLowerA(probs, pOff, doc, 0, dv, 0, t, t, dh); // dv = P^T dO
+        Blas.gemmLowerA(dS, 0, kc, 0, dq, 0, t, t, dh); // dq = dS k
+        Blas.gemmATLowerA(dS, 0, qc, 0, dk, 0, t, t, dh); // dk = dS^T q
         for (int j = 0; j < t; j++) {
           int dst = (b * t + j) * 3 * dim + h * dh;
           System.arraycopy(dq, j * dh, dqkv, dst, dh);

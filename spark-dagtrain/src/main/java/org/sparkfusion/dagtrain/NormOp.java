@@ -81,6 +81,9 @@ final class NormOp extends Op {
   }
 
   @Override Tensor forward(Tensor[] in, Tensor[] p, OpCache cache, RunContext ctx, String node) {
+    if (kind == Kind.LAYER) {
+      return layerForward(in[0], p, cache);
+    }
     Tensor x = in[0];
     int[][] idx = groups(x);
     double[] xhat = new double[x.size()];
@@ -114,6 +117,10 @@ final class NormOp extends Op {
   }
 
   @Override void backward(Tensor gOut, Tensor[] in, Tensor[] p, OpCache cache, Tensor[] gIn, Tensor[] gP) {
+    if (kind == Kind.LAYER) {
+      layerBackward(gOut, p, cache, gIn, gP);
+      return;
+    }
     double[] xhat = (double[]) cache.a;
     double[] invStd = (double[]) cache.b;
     int[][] idx = (int[][]) cache.c;
@@ -136,6 +143,77 @@ final class NormOp extends Op {
         for (int m = 0; m < n; m++) {
           int i = members[m];
           gIn[0].data[i] += invStd[g] / n * (n * dxhat[m] - sumDxhat - xhat[i] * sumDxhatXhat);
+        }
+      }
+    }
+  }
+
+  /**
+   * Layer norm over contiguous rows: the same arithmetic, in the same order, as the grouped path (a group is a row,
+   * its members the row's features), without the index tables.
+   */
+  private Tensor layerForward(Tensor x, Tensor[] p, OpCache cache) {
+    int rows = x.size() / features;
+    double[] xs = x.data;
+    double[] xhat = new double[xs.length];
+    double[] invStd = new double[rows];
+    double[] gamma = p[0].data;
+    double[] beta = p[1].data;
+    Tensor y = x.zerosLike();
+    double[] ys = y.data;
+    for (int r = 0; r < rows; r++) {
+      int o = r * features;
+      double mean = 0;
+      for (int f = 0; f < features; f++) {
+        mean += xs[o + f];
+      }
+      mean /= features;
+      double var = 0;
+      for (int f = 0; f < features; f++) {
+        double d = xs[o + f] - mean;
+        var += d * d;
+      }
+      var /= features;
+      double is = 1 / Math.sqrt(var + eps);
+      invStd[r] = is;
+      for (int f = 0; f < features; f++) {
+        double h = (xs[o + f] - mean) * is;
+        xhat[o + f] = h;
+        ys[o + f] = h * gamma[f] + beta[f];
+      }
+    }
+    cache.a = xhat;
+    cache.b = invStd;
+    return y;
+  }
+
+  private void layerBackward(Tensor gOut, Tensor[] p, OpCache cache, Tensor[] gIn, Tensor[] gP) {
+    double[] xhat = (double[]) cache.a;
+    double[] invStd = (double[]) cache.b;
+    double[] go = gOut.data;
+    double[] gamma = p[0].data;
+    double[] gGamma = gP[0].data;
+    double[] gBeta = gP[1].data;
+    double[] gx = gIn[0] == null ? null : gIn[0].data;
+    double[] dxhat = new double[features];
+    int n = features;
+    for (int r = 0; r < invStd.length; r++) {
+      int o = r * features;
+      double sumDxhat = 0;
+      double sumDxhatXhat = 0;
+      for (int f = 0; f < features; f++) {
+        double gv = go[o + f];
+        gGamma[f] += gv * xhat[o + f];
+        gBeta[f] += gv;
+        double d = gv * gamma[f];
+        dxhat[f] = d;
+        sumDxhat += d;
+        sumDxhatXhat += d * xhat[o + f];
+      }
+      if (gx != null) {
+        double is = invStd[r];
+        for (int f = 0; f < features; f++) {
+          gx[o + f] += is / n * (n * dxhat[f] - sumDxhat - xhat[o + f] * sumDxhatXhat);
         }
       }
     }
