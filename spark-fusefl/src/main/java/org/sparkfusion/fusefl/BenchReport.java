@@ -152,6 +152,12 @@ final class BenchReport {
     if (shift > 0) {
       v += "+shift" + shift;
     }
+    if (r.path("augment_flip").asBoolean(false)) {
+      v += "+flip";
+    }
+    if (r.path("lr_schedule").asText("constant").equals("cosine")) {
+      v += "+cos";
+    }
     if (!r.path("scale_width").asBoolean(true)) {
       v += " (unscaled)";
     }

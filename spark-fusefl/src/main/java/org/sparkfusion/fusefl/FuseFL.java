@@ -104,6 +104,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   private IntParam calibrationSamples;
   private IntParam calibrationEpochs;
   private IntParam augmentShift;
+  private BooleanParam augmentFlip;
+  private Param<String> learningRateSchedule;
   private Param<String> headFeatures;
   private IntParam numClasses;
   private IntArrayParam inputShape;
@@ -145,6 +147,12 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     augmentShift = new IntParam(this, "augmentShift",
         "data augmentation in the client tasks: each training image shifted by a random offset of up to this many "
             + "pixels per axis (zero fill), drawn per batch; 0 = none", ParamValidators.inRange(0, 8));
+    augmentFlip = new BooleanParam(this, "augmentFlip",
+        "data augmentation in the client tasks: each training image mirrored left-right with probability 1/2, drawn "
+            + "per batch (after the shift, if any); for data whose classes are mirror-invariant (clothing, not digits)");
+    learningRateSchedule = new Param<>(this, "learningRateSchedule",
+        "constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)",
+        ParamValidators.inArray(new String[] {"constant", "cosine"}));
     headFeatures = new Param<>(this, "headFeatures",
         "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
         ParamValidators.inArray(new String[] {"concat", "sum"}));
@@ -172,6 +180,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     setDefault(calibrationSamples, 5000);
     setDefault(calibrationEpochs, 5);
     setDefault(augmentShift, 0);
+    setDefault(augmentFlip, false);
+    setDefault(learningRateSchedule, "constant");
     setDefault(headFeatures, "concat");
     setDefault(numClasses, 0);
     setDefault(inputShape, new int[0]);
@@ -204,6 +214,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public IntParam calibrationSamples() { return calibrationSamples; }
   public IntParam calibrationEpochs() { return calibrationEpochs; }
   public IntParam augmentShift() { return augmentShift; }
+  public BooleanParam augmentFlip() { return augmentFlip; }
+  public Param<String> learningRateSchedule() { return learningRateSchedule; }
   public Param<String> headFeatures() { return headFeatures; }
   public IntParam numClasses() { return numClasses; }
   public IntArrayParam inputShape() { return inputShape; }
@@ -233,6 +245,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public FuseFL setCalibrationSamples(int v) { set(calibrationSamples, v); return this; }
   public FuseFL setCalibrationEpochs(int v) { set(calibrationEpochs, v); return this; }
   public FuseFL setAugmentShift(int v) { set(augmentShift, v); return this; }
+  public FuseFL setAugmentFlip(boolean v) { set(augmentFlip, v); return this; }
+  public FuseFL setLearningRateSchedule(String v) { set(learningRateSchedule, v); return this; }
   public FuseFL setHeadFeatures(String v) { set(headFeatures, v); return this; }
   public FuseFL setNumClasses(int v) { set(numClasses, v); return this; }
   public FuseFL setInputShape(int[] v) { set(inputShape, v); return this; }
@@ -418,7 +432,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
 
   TrainingConfig trainingConfig(int epochs) {
     return new TrainingConfig(epochs, intParam(batchSize), doubleParam(learningRate), doubleParam(momentum), getSeed(),
-        intParam(augmentShift));
+        intParam(augmentShift), boolParam(augmentFlip), "cosine".equals($(learningRateSchedule)), 0);
   }
 
   int clientWidth(int clients) {

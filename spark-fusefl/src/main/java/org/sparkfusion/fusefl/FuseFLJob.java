@@ -31,7 +31,7 @@ import org.sparkfusion.fusefl.data.MnistJson;
  * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
  * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
- * [--augment-shift PIXELS] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
+ * [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
  * </pre>
  */
 public final class FuseFLJob {
@@ -66,6 +66,8 @@ public final class FuseFLJob {
     String testImages;
     String label = "";
     int augmentShift;
+    boolean augmentFlip;
+    String lrSchedule = "constant";
     boolean scaleWidth = true;
   }
 
@@ -75,6 +77,10 @@ public final class FuseFLJob {
       String a = args[i];
       if (a.equals("--no-calibration")) {
         o.calibrate = false;
+        continue;
+      }
+      if (a.equals("--augment-flip")) {
+        o.augmentFlip = true;
         continue;
       }
       if (a.equals("--no-scale-width")) {
@@ -110,6 +116,7 @@ public final class FuseFLJob {
           case "--test-images": o.testImages = v; break;
           case "--label": o.label = v; break;
           case "--augment-shift": o.augmentShift = Integer.parseInt(v); break;
+          case "--lr-schedule": o.lrSchedule = v; break;
           default: throw new IllegalArgumentException("Unknown flag " + a + usage());
         }
       } catch (NumberFormatException e) {
@@ -124,6 +131,9 @@ public final class FuseFLJob {
         throw new IllegalArgumentException("Unknown method '" + m + "' in --methods (fusefl, fedavg, ensemble, local)");
       }
     }
+    if (!List.of("constant", "cosine").contains(o.lrSchedule)) {
+      throw new IllegalArgumentException("--lr-schedule must be constant or cosine, got '" + o.lrSchedule + "'");
+    }
     if (o.clients < 2) {
       throw new IllegalArgumentException("--clients must be >= 2, got " + o.clients);
     }
@@ -137,7 +147,7 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--no-scale-width] [--fmnist-dir DIR] "
+        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--no-scale-width] [--fmnist-dir DIR] "
         + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 
@@ -210,7 +220,8 @@ public final class FuseFLJob {
     FuseFL est = new FuseFL().setBlocks(o.blocks).setEpochsPerStage((o.epochs + o.blocks - 1) / o.blocks)
         .setSeed(o.seed).setWidth(o.width).setLearningRate(o.lr).setBatchSize(o.batch).setAdaptor(o.adaptor)
         .setCalibrate(o.calibrate).setNumClasses(10).setBackbone(o.backbone).setMomentum(o.momentum)
-        .setCalibrationEpochs(o.calibrationEpochs).setAugmentShift(o.augmentShift).setScaleWidth(o.scaleWidth);
+        .setCalibrationEpochs(o.calibrationEpochs).setAugmentShift(o.augmentShift).setScaleWidth(o.scaleWidth)
+        .setAugmentFlip(o.augmentFlip).setLearningRateSchedule(o.lrSchedule);
     List<Result> results = new ArrayList<>();
     if (o.methods.contains("fusefl")) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
@@ -294,6 +305,8 @@ public final class FuseFLJob {
     root.put("master", spark.sparkContext().master());
     root.put("label", o.label);
     root.put("augment_shift", o.augmentShift);
+    root.put("augment_flip", o.augmentFlip);
+    root.put("lr_schedule", o.lrSchedule);
     root.put("scale_width", o.scaleWidth);
     ArrayNode arr = root.putArray("results");
     for (Result r : results) {

@@ -16,6 +16,24 @@ class FuseFLJobOptionsTest {
     FuseFLJob.Options d = FuseFLJob.parse(new String[] {"--dataset", "mnist"});
     assertThat(d.augmentShift).isZero();
     assertThat(d.scaleWidth).isTrue();
+    assertThat(d.augmentFlip).isFalse();
+    assertThat(d.lrSchedule).isEqualTo("constant");
+    FuseFLJob.Options f = FuseFLJob.parse(new String[] {"--dataset", "fmnist", "--augment-flip", "--lr-schedule", "cosine"});
+    assertThat(f.augmentFlip).isTrue();
+    assertThat(f.lrSchedule).isEqualTo("cosine");
+    assertThatThrownBy(() -> FuseFLJob.parse(new String[] {"--dataset", "fmnist", "--lr-schedule", "step"}))
+        .hasMessageContaining("--lr-schedule");
+  }
+
+  @Test
+  void flipAndScheduleParamsReachTheTrainingConfig() {
+    org.sparkfusion.fusefl.core.TrainingConfig c = new FuseFL().setAugmentFlip(true).setLearningRateSchedule("cosine")
+        .trainingConfig(3);
+    assertThat(c.augmentFlip()).isTrue();
+    assertThat(c.cosineDecay()).isTrue();
+    assertThat(c.augments()).isTrue();
+    assertThat(new FuseFL().trainingConfig(3).augments()).isFalse();
+    assertThatThrownBy(() -> new FuseFL().setLearningRateSchedule("step")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -19,7 +19,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -367,7 +366,7 @@ public final class ClientArchitecture implements java.io.Serializable {
     NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
-        .updater(new Nesterovs(cfg.learningRate(), cfg.momentum()))
+        .updater(cfg.updater())
         .weightInit(WeightInit.RELU)
         .list();
     for (Layer l : layers) {

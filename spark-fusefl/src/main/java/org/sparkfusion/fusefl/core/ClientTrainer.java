@@ -25,8 +25,9 @@ public final class ClientTrainer {
    * @param initSeed seed of the network initialisation
    */
   public static StageOutcome trainStage(ClientArchitecture arch, int stage, FusedNetwork below, int inChannels,
-      Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig cfg, int client, long initSeed) {
+      Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig config, int client, long initSeed) {
     long start = System.nanoTime();
+    TrainingConfig cfg = config.forRows(data.size());
     boolean withAdaptor = stage > 0 && adaptor == Adaptor.CONV1X1;
     MultiLayerNetwork net = arch.trainingNetwork(stage, inChannels, withAdaptor, cfg, initSeed);
     ClientArchitecture.Layout layout = arch.trainingLayout(stage, withAdaptor);
@@ -41,8 +42,10 @@ public final class ClientTrainer {
     int n = data.size();
     int[] order = data.identityOrder();
     SplittableRandom rng = new SplittableRandom(cfg.seed() * 1_000_003L + client * 7919L + stage);
-    // With augmentation every epoch sees new stage inputs: no cache of the frozen blocks' output.
-    StageInputs inputs = StageInputs.of(below, stage, data, cfg.augmentShift() > 0 ? 0 : StageInputs.MAX_VALUES);
+    // With shift augmentation every epoch sees new stage inputs: no cache of the frozen blocks' output. A flip
+    // alone has two outcomes per image: both are cached.
+    StageInputs inputs = StageInputs.of(below, stage, data, cfg.augmentShift() > 0 ? 0 : StageInputs.MAX_VALUES,
+        cfg.augmentFlip());
     double lossSum = 0;
     int lossBatches = 0;
     long peak = 0;
@@ -52,7 +55,7 @@ public final class ClientTrainer {
       lossBatches = 0;
       for (int from = 0; from < n; from += cfg.batchSize()) {
         int to = Math.min(n, from + cfg.batchSize());
-        INDArray x = inputs.trainingBatch(order, from, to, cfg.augmentShift(), rng);
+        INDArray x = inputs.trainingBatch(order, from, to, cfg.augmentShift(), cfg.augmentFlip(), rng);
         INDArray y = data.oneHot(order, from, to, arch.numClasses());
         net.fit(x, y);
         double s = net.score();

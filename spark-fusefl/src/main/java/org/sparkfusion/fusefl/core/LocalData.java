@@ -47,14 +47,31 @@ public final class LocalData {
    * [-shift, shift] per axis (pixels moved out are dropped, pixels moved in are 0). Same rng state, same batch.
    */
   public INDArray shiftedBatch(int[] rows, int from, int to, int shift, java.util.SplittableRandom rng) {
+    return augmentedBatch(rows, from, to, shift, false, rng);
+  }
+
+  /**
+   * Rows {@code rows[from..to)} as an NCHW float array, each image augmented with its own random draws: moved by
+   * an offset in [-shift, shift] per axis (pixels moved out are dropped, pixels moved in are 0; no draw when
+   * {@code shift} is 0), then, with {@code flip}, mirrored left-right with probability 1/2 (one draw). The
+   * draws come from {@code rng} in row order, dy, dx, flip, so the same rng state gives the same batch (a
+   * retried task repeats its run) and, without flip, the same batch as {@link #shiftedBatch}.
+   */
+  public INDArray augmentedBatch(int[] rows, int from, int to, int shift, boolean flip,
+      java.util.SplittableRandom rng) {
     int c = shape.channels();
     int h = shape.height();
     int w = shape.width();
     int d = shape.size();
     float[] buf = new float[(to - from) * d];
     for (int i = from; i < to; i++) {
-      int dy = rng.nextInt(2 * shift + 1) - shift;
-      int dx = rng.nextInt(2 * shift + 1) - shift;
+      int dy = 0;
+      int dx = 0;
+      if (shift > 0) {
+        dy = rng.nextInt(2 * shift + 1) - shift;
+        dx = rng.nextInt(2 * shift + 1) - shift;
+      }
+      boolean mirror = flip && rng.nextBoolean();
       int src = rows[i] * d;
       int dst = (i - from) * d;
       int x0 = Math.max(0, dx);
@@ -67,8 +84,34 @@ public final class LocalData {
           System.arraycopy(features, src + (ch * h + y - dy) * w + x0 - dx, buf, dst + (ch * h + y) * w + x0, x1 - x0);
         }
       }
+      if (mirror) {
+        for (int row = dst; row < dst + d; row += w) {
+          for (int a = row, b = row + w - 1; a < b; a++, b--) {
+            float t = buf[a];
+            buf[a] = buf[b];
+            buf[b] = t;
+          }
+        }
+      }
     }
     return Nd4j.create(buf, new long[] {to - from, c, h, w}, 'c');
+  }
+
+  /** Rows {@code rows[from..to)} as an NCHW float array, every image mirrored left-right. */
+  public INDArray mirroredBatch(int[] rows, int from, int to) {
+    int w = shape.width();
+    int d = shape.size();
+    float[] buf = new float[(to - from) * d];
+    for (int i = from; i < to; i++) {
+      int src = rows[i] * d;
+      int dst = (i - from) * d;
+      for (int row = 0; row < d; row += w) {
+        for (int x = 0; x < w; x++) {
+          buf[dst + row + x] = features[src + row + w - 1 - x];
+        }
+      }
+    }
+    return Nd4j.create(buf, new long[] {to - from, shape.channels(), shape.height(), shape.width()}, 'c');
   }
 
   /** One-hot labels of rows {@code rows[from..to)}. */

@@ -35,7 +35,7 @@ public final class Networks {
    * accepted (checked before DL4J's JSON reader instantiates anything).
    */
   static final Set<String> OWN_CLASSES = Set.of(FastConvolution.class.getName(), PixelRows.class.getName(),
-      PixelRowsToVector.class.getName());
+      PixelRowsToVector.class.getName(), CosineDecay.class.getName());
   private static final Pattern CLASS_FIELD = Pattern.compile("\"@class\"\\s*:\\s*\"([^\"]*)\"");
 
   /** Rejects a configuration that names a class outside DL4J/ND4J and {@link #OWN_CLASSES}. */

@@ -1,11 +1,17 @@
 package org.sparkfusion.fusefl.core;
 
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+
 /**
- * Local optimisation settings shared by all clients: SGD with Nesterov momentum, no schedule, and optionally
- * random-shift augmentation of the training images by up to {@code augmentShift} pixels per axis.
+ * Local optimisation settings shared by all clients: SGD with Nesterov momentum, a constant learning rate or a
+ * cosine decay to 0 over each stage ({@code cosineDecay}, needing {@code scheduleIterations}, the stage's number
+ * of mini-batch steps: see {@link #forRows}), and optionally augmentation of the training images: a random shift
+ * by up to {@code augmentShift} pixels per axis and/or a random horizontal flip ({@code augmentFlip}).
  */
 public record TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed,
-    int augmentShift) implements java.io.Serializable {
+    int augmentShift, boolean augmentFlip, boolean cosineDecay, int scheduleIterations)
+    implements java.io.Serializable {
   public TrainingConfig {
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
@@ -22,11 +28,37 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     if (augmentShift < 0) {
       throw new IllegalArgumentException("augmentShift must be >= 0, got " + augmentShift);
     }
+    if (scheduleIterations < 0) {
+      throw new IllegalArgumentException("scheduleIterations must be >= 0, got " + scheduleIterations);
+    }
   }
 
-  /** Without augmentation. */
+  /** Constant learning rate, without augmentation. */
   public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed) {
-    this(epochs, batchSize, learningRate, momentum, seed, 0);
+    this(epochs, batchSize, learningRate, momentum, seed, 0, false, false, 0);
+  }
+
+  /** True when training batches differ from epoch to epoch (so the frozen blocks' output cannot be cached). */
+  public boolean augments() {
+    return augmentShift > 0 || augmentFlip;
+  }
+
+  /** This configuration for a stage over {@code rows} training rows: the schedule spans all its steps. */
+  public TrainingConfig forRows(int rows) {
+    int steps = epochs * Math.max(1, (rows + batchSize - 1) / batchSize);
+    return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, augmentShift, augmentFlip, cosineDecay,
+        steps);
+  }
+
+  /** The DL4J updater: Nesterov momentum with the constant rate or the cosine schedule. */
+  IUpdater updater() {
+    if (!cosineDecay) {
+      return new Nesterovs(learningRate, momentum);
+    }
+    if (scheduleIterations < 1) {
+      throw new IllegalStateException("cosine decay needs the stage's step count (TrainingConfig.forRows)");
+    }
+    return new Nesterovs(new CosineDecay(learningRate, scheduleIterations), momentum);
   }
 
   static TrainingConfig inference() {

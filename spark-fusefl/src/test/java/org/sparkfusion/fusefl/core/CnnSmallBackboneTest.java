@@ -162,6 +162,33 @@ class CnnSmallBackboneTest {
   }
 
   @Test
+  void flipWithoutShiftCachesBothOrientationsAndDrawsAsTheUncachedPath() {
+    ClientArchitecture arch = ClientArchitecture.cnnSmall(SHAPE, 3, 1, 2, 0);
+    List<MultiLayerNetwork> stage0 = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      stage0.add(arch.branchNetwork(0, 1, false, 40 + i));
+    }
+    FusedNetwork fused = new FusedNetwork(2, 3, Adaptor.CONV1X1);
+    fused.addStage(stage0);
+    int n = 200;
+    LocalData data = new LocalData(SHAPE, Nd4j.rand(DataType.FLOAT, n, SHAPE.size()).data().asFloat(), new int[n]);
+    int[] order = data.identityOrder();
+    for (int i = 0; i < n; i++) {
+      order[i] = (i * 37) % n; // a permutation (37 and 200 are coprime)
+    }
+    StageInputs cached = StageInputs.of(fused, 1, data, StageInputs.MAX_VALUES, true);
+    StageInputs direct = StageInputs.of(fused, 1, data, 0, true);
+    assertThat(cached.cached()).isTrue();
+    assertThat(direct.cached()).isFalse();
+    INDArray a = cached.trainingBatch(order, 11, 190, 0, true, new java.util.SplittableRandom(8));
+    INDArray b = direct.trainingBatch(order, 11, 190, 0, true, new java.util.SplittableRandom(8));
+    assertThat(a.shape()).containsExactly(b.shape());
+    assertThat(a.equalsWithEps(b, 1e-6)).isTrue();
+    // and a flip did happen: the batch differs from the plain one
+    assertThat(a.equalsWithEps(cached.batch(order, 11, 190), 1e-3)).isFalse();
+  }
+
+  @Test
   void pixelRowAdaptorHasTheGradientsOfA1x1Convolution() {
     int c = 3;
     int out = 2;
