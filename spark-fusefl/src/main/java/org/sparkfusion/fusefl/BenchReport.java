@@ -89,11 +89,8 @@ final class BenchReport {
     sb.append("\n## Scale (FuseFL wall time vs number of clients)\n\n| dataset | M | alpha | K | backbone | epochs | width "
         + "| client width | accuracy % | seconds | seconds per client | parameters | load average |\n"
         + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (JsonNode r : all) {
+    for (JsonNode r : scaleRuns(all)) {
       JsonNode f = byMethod(r).get("fusefl");
-      if (f == null || !r.path("label").asText().equals("scale")) {
-        continue;
-      }
       int m = r.path("clients").asInt();
       int w = r.path("width").asInt();
       long cw = r.path("scale_width").asBoolean(true) ? Math.max(1, Math.round(w / Math.sqrt(m))) : w;
@@ -162,6 +159,22 @@ final class BenchReport {
       v += " (unscaled)";
     }
     return v;
+  }
+
+  /** The scale runs with a FuseFL result, by dataset, variant, alpha, K and then number of clients M. */
+  static List<JsonNode> scaleRuns(List<JsonNode> all) {
+    List<JsonNode> rows = new ArrayList<>();
+    for (JsonNode r : all) {
+      if (r.path("label").asText().equals("scale") && byMethod(r).containsKey("fusefl")) {
+        rows.add(r);
+      }
+    }
+    rows.sort(java.util.Comparator.<JsonNode, String>comparing(r -> r.path("dataset").asText())
+        .thenComparing(BenchReport::variant)
+        .thenComparingDouble(r -> r.path("alpha").asDouble())
+        .thenComparingInt(r -> r.path("blocks").asInt())
+        .thenComparingInt(r -> r.path("clients").asInt()));
+    return rows;
   }
 
   private static Map<String, JsonNode> byMethod(JsonNode r) {
