@@ -14,7 +14,57 @@ final class Blas {
 
   /** C[m,n] += A[m,k] * B[k,n]. */
   static void gemm(double[] a, int aOff, double[] b, int bOff, double[] c, int cOff, int m, int k, int n) {
-    gemm(a, aOff, b, bOff, c, cOff, m, k, n, false);
+    int i = 0;
+    for (; i + 1 < m; i += 2) {
+      int c0 = cOff + i * n;
+      int c1 = c0 + n;
+      int x0 = aOff + i * k;
+      int x1 = x0 + k;
+      int p = 0;
+      for (; p + 3 < k; p += 4) {
+        double a00 = a[x0 + p];
+        double a01 = a[x0 + p + 1];
+        double a02 = a[x0 + p + 2];
+        double a03 = a[x0 + p + 3];
+        double a10 = a[x1 + p];
+        double a11 = a[x1 + p + 1];
+        double a12 = a[x1 + p + 2];
+        double a13 = a[x1 + p + 3];
+        int b0 = bOff + p * n;
+        int b1 = b0 + n;
+        int b2 = b1 + n;
+        int b3 = b2 + n;
+        for (int j = 0; j < n; j++) {
+          double v0 = b[b0 + j];
+          double v1 = b[b1 + j];
+          double v2 = b[b2 + j];
+          double v3 = b[b3 + j];
+          c[c0 + j] = Math.fma(a03, v3, Math.fma(a02, v2, Math.fma(a01, v1, Math.fma(a00, v0, c[c0 + j]))));
+          c[c1 + j] = Math.fma(a13, v3, Math.fma(a12, v2, Math.fma(a11, v1, Math.fma(a10, v0, c[c1 + j]))));
+        }
+      }
+      for (; p < k; p++) {
+        double u0 = a[x0 + p];
+        double u1 = a[x1 + p];
+        int bp = bOff + p * n;
+        for (int j = 0; j < n; j++) {
+          double v = b[bp + j];
+          c[c0 + j] = Math.fma(u0, v, c[c0 + j]);
+          c[c1 + j] = Math.fma(u1, v, c[c1 + j]);
+        }
+      }
+    }
+    if (i < m) {
+      int ci = cOff + i * n;
+      int ai = aOff + i * k;
+      for (int p = 0; p < k; p++) {
+        double u = a[ai + p];
+        int bp = bOff + p * n;
+        for (int j = 0; j < n; j++) {
+          c[ci + j] = Math.fma(u, b[bp + j], c[ci + j]);
+        }
+      }
+    }
   }
 
   /**
@@ -22,18 +72,13 @@ final class Blas {
    * row i reads only p &lt;= i (rows go in pairs, so the first of a pair also reads its zero at p = i + 1).
    */
   static void gemmLowerA(double[] a, int aOff, double[] b, int bOff, double[] c, int cOff, int m, int k, int n) {
-    gemm(a, aOff, b, bOff, c, cOff, m, k, n, true);
-  }
-
-  private static void gemm(double[] a, int aOff, double[] b, int bOff, double[] c, int cOff, int m, int k, int n,
-      boolean lowerA) {
     int i = 0;
     for (; i + 1 < m; i += 2) {
       int c0 = cOff + i * n;
       int c1 = c0 + n;
       int x0 = aOff + i * k;
       int x1 = x0 + k;
-      int kEnd = lowerA ? Math.min(k, i + 2) : k;
+      int kEnd = Math.min(k, i + 2);
       int p = 0;
       for (; p + 3 < kEnd; p += 4) {
         double a00 = a[x0 + p];
@@ -71,7 +116,7 @@ final class Blas {
     if (i < m) {
       int ci = cOff + i * n;
       int ai = aOff + i * k;
-      int kEnd = lowerA ? Math.min(k, i + 1) : k;
+      int kEnd = Math.min(k, i + 1);
       for (int p = 0; p < kEnd; p++) {
         double u = a[ai + p];
         int bp = bOff + p * n;
