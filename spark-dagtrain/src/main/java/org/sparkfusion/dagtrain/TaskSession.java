@@ -57,9 +57,12 @@ final class TaskSession {
         }
         ctx.barrier();
       }
-      double[] times = WorkloadEstimator.calibrate(graph, spec.microBatchSize, 3, spec.seed);
-      ctx.barrier();
+      // The sustained pass first: it also warms the JIT, so the per-op times below are those of compiled kernels (in a
+      // fresh executor JVM the first ops would otherwise be timed interpreted and look several times dearer than later
+      // ones, which skews the planner's cuts).
       double pass = WorkloadEstimator.sustainedPassSeconds(graph, spec.microBatchSize, spec.seed, 1.5);
+      ctx.barrier();
+      double[] times = WorkloadEstimator.calibrate(graph, spec.microBatchSize, 3, spec.seed);
       long budget = spec.memoryBudgetMb > 0 ? spec.memoryBudgetMb << 20 : Runtime.getRuntime().maxMemory() / 2;
       LOG.info("dagtrain task {} at {}: measured links in {}s, bandwidth {} B/s, latency {} s", me, addresses[me],
           String.format("%.2f", (System.nanoTime() - t0) / 1e9), java.util.Arrays.toString(bandwidth),
