@@ -142,7 +142,7 @@ final class BenchReport {
     Files.write(md.toPath(), sb.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The backbone plus what else changes the network or its training: "cnn+shift2", "cnn (unscaled)". */
+  /** The backbone plus what else changes the network or its training: "cnn+shift2", "cnn lr0.02", "cnn (unscaled)". */
   static String variant(JsonNode r) {
     String v = r.path("backbone").asText("cnn4");
     int shift = r.path("augment_shift").asInt(0);
@@ -154,6 +154,10 @@ final class BenchReport {
     }
     if (r.path("lr_schedule").asText("constant").equals("cosine")) {
       v += "+cos";
+    }
+    double lr = r.path("lr").asDouble(0.01);
+    if (lr != 0.01) {
+      v += " lr" + lr;
     }
     if (!r.path("scale_width").asBoolean(true)) {
       v += " (unscaled)";

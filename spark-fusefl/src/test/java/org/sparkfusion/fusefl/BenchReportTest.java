@@ -33,5 +33,7 @@ class BenchReportTest {
   void variantNamesTheAugmentationAndSchedule() throws Exception {
     assertThat(BenchReport.variant(run("", 5, ",\"augment_shift\":1,\"augment_flip\":true,\"lr_schedule\":\"cosine\"")))
         .isEqualTo("cnn+shift1+flip+cos");
+    assertThat(BenchReport.variant(run("", 5, ",\"lr\":0.02"))).isEqualTo("cnn lr0.02");
+    assertThat(BenchReport.variant(run("", 5, ",\"lr\":0.01"))).isEqualTo("cnn");
   }
 }
