@@ -3,7 +3,7 @@
 # veth pairs, every site-to-site direction shaped with tc (htb rate + netem delay), a Spark standalone Master
 # on the host side of the bridge and one Worker (1 core) inside each site. Namespace addresses only.
 #
-#   dev/testbed.sh up [--sites N] [--links SPEC] [--delay 5ms] [--worker-memory 2g] [--cpus C0,C1,..]
+#   dev/testbed.sh up [--sites N] [--links SPEC] [--delay 5ms] [--worker-memory 2g] [--cpus C0,C1,..] [--cpu-period-us 100000]
 #                                                                                     prints the master URL
 #   dev/testbed.sh shape --links SPEC [--delay 5ms]                                     re-shapes running sites
 #   dev/testbed.sh status | down
@@ -14,6 +14,9 @@
 # --cpus gives each site's Worker (and the executors it starts) its own CPU capacity in cores, e.g. 1,0.5,0.25:
 # a cgroup (v2 cpu.max, or v1 cpu.cfs_quota_us) per site, so sites compute at different speeds like the
 # heterogeneous devices of a real multi-site deployment. Without it every site may use all cores.
+# --cpu-period-us is the CFS period of that cap (default 100000 us, the kernel's): within each period a capped site
+# runs at full speed until its quota is spent, then stalls for the rest of it (up to (1 - share) x period); a shorter
+# period makes the site slow more evenly, like a slower device (docs/benchmarks/dagtrain.md compares 10 ms).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +30,7 @@ LINKS="0-1:1gbit,0-2:8mbit,1-2:8mbit"
 DELAY=5ms
 WORKER_MEM=2g
 CPUS=""
+CPU_PERIOD_US=100000
 
 die() { echo "testbed: $*" >&2; exit 1; }
 need_root() { [[ $(id -u) == 0 ]] || die "needs root (network namespaces)"; command -v tc >/dev/null || die "needs iproute2 (apt-get install iproute2)"; }
@@ -40,9 +44,12 @@ parse() {
       --delay) DELAY="$2"; shift 2 ;;
       --worker-memory) WORKER_MEM="$2"; shift 2 ;;
       --cpus) CPUS="$2"; shift 2 ;;
+      --cpu-period-us) CPU_PERIOD_US="$2"; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
+  [[ "$CPU_PERIOD_US" =~ ^[0-9]+$ && "$CPU_PERIOD_US" -ge 1000 && "$CPU_PERIOD_US" -le 1000000 ]] \
+    || die "--cpu-period-us must be 1000..1000000 (microseconds)"
   [[ "$SITES" =~ ^[0-9]+$ && "$SITES" -ge 2 && "$SITES" -le 8 ]] || die "--sites must be 2..8"
   if [[ -n "$CPUS" ]]; then
     IFS=',' read -ra CPU_LIST <<< "$CPUS"
@@ -60,15 +67,17 @@ cgroup_dir() { # cpu cgroup directory of site $1 (v2 if mounted as the unified r
 }
 
 limit_cpu() { # put pid $2 (site $1's Worker) into a cgroup capped at CPU_LIST[$1] cores
-  local i=$1 pid=$2 dir quota
+  local i=$1 pid=$2 dir quota period
   dir=$(cgroup_dir "$i")
-  quota=$(awk -v c="${CPU_LIST[$i]}" 'BEGIN { printf "%d", c * 100000 }')
+  # the kernel's smallest quota is 1 ms, so a very small share gets a longer period
+  read -r quota period < <(awk -v c="${CPU_LIST[$i]}" -v p="$CPU_PERIOD_US" \
+    'BEGIN { if (c * p < 1000) p = int(1000 / c + 0.999); printf "%d %d\n", c * p, p }')
   mkdir -p "$dir" || die "cannot create cgroup $dir (is the cpu controller mounted and writable?)"
   if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
     grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
-    echo "$quota 100000" > "$dir/cpu.max"
+    echo "$quota $period" > "$dir/cpu.max"
   else
-    echo 100000 > "$dir/cpu.cfs_period_us"
+    echo "$period" > "$dir/cpu.cfs_period_us"
     echo "$quota" > "$dir/cpu.cfs_quota_us"
   fi
   echo "$pid" > "$dir/cgroup.procs"
