@@ -16,12 +16,31 @@ public final class ClusterProfile {
   final double[][] latency;
   final long[] memory;
   final double[] speed;
+  /**
+   * Per executor, wall seconds its training task spends on one float entry of a message on one side of a link
+   * (encoding and framing it, or checking and decoding it), measured at start under the executor's own CPU
+   * capacity; 0 = not charged (profiles built offline).
+   */
+  final double[] messageSeconds;
 
   ClusterProfile(String[] executors, double[][] bandwidth, double[][] latency, long[] memory, double[] speed) {
+    this(executors, bandwidth, latency, memory, speed, new double[executors.length]);
+  }
+
+  ClusterProfile(String[] executors, double[][] bandwidth, double[][] latency, long[] memory, double[] speed,
+      double[] messageSeconds) {
     int n = executors.length;
-    if (n < 1 || bandwidth.length != n || latency.length != n || memory.length != n || speed.length != n) {
+    if (n < 1 || bandwidth.length != n || latency.length != n || memory.length != n || speed.length != n
+        || messageSeconds.length != n) {
       throw new IllegalArgumentException("cluster profile: every table needs one row per executor (" + n + ")");
     }
+    for (int i = 0; i < n; i++) {
+      if (!(messageSeconds[i] >= 0) || Double.isInfinite(messageSeconds[i])) {
+        throw new IllegalArgumentException("cluster profile: message seconds of " + executors[i] + " must be finite and"
+            + " >= 0, got " + messageSeconds[i]);
+      }
+    }
+    this.messageSeconds = messageSeconds.clone();
     this.executors = executors.clone();
     this.bandwidth = deepCopy(bandwidth);
     this.latency = deepCopy(latency);
@@ -61,7 +80,7 @@ public final class ClusterProfile {
 
   /** A copy with the link between executors {@code a} and {@code b} (both directions) set. */
   public ClusterProfile withLink(int a, int b, double bitsPerSecond, double latencySeconds) {
-    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed);
+    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed, messageSeconds);
     c.bandwidth[a][b] = c.bandwidth[b][a] = bitsPerSecond / 8;
     c.latency[a][b] = c.latency[b][a] = latencySeconds;
     return c;
@@ -69,9 +88,19 @@ public final class ClusterProfile {
 
   /** A copy where executor {@code i} computes {@code factor} times as fast. */
   public ClusterProfile withSpeed(int i, double factor) {
-    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed);
+    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed, messageSeconds);
     c.speed[i] = factor;
     return c;
+  }
+
+  /**
+   * A copy where executor {@code i} spends {@code secondsPerEntry} on each float entry of a message it sends or
+   * receives (encode and frame, or check and decode), which the planner charges to the stage on that executor.
+   */
+  public ClusterProfile withMessageCost(int i, double secondsPerEntry) {
+    double[] ms = messageSeconds.clone();
+    ms[i] = secondsPerEntry;
+    return new ClusterProfile(executors, bandwidth, latency, memory, speed, ms);
   }
 
   public int size() {
@@ -147,10 +176,64 @@ public final class ClusterProfile {
 
   /**
    * An executor order for pipelines: clusters in the order whose weakest consecutive inter-cluster link is
-   * strongest (all orders tried for up to 7 clusters), members of a cluster next to each other.
+   * strongest (all orders tried for up to 7 clusters), members of a cluster next to each other, in ascending order.
    */
   int[] chain() {
     List<List<Integer>> cl = clusters();
+    int[] order = new int[size()];
+    int j = 0;
+    for (int c : clusterOrder(cl)) {
+      for (int e : cl.get(c)) {
+        order[j++] = e;
+      }
+    }
+    return order;
+  }
+
+  /** Most executor orders {@link #chains()} lists; beyond that only {@link #chain()}. */
+  static final int MAX_CHAINS = 24;
+
+  /**
+   * The executor orders the planner searches: the cluster order of {@link #chain()} with the members of each cluster
+   * in every order (members of a cluster are joined alike, so which of them comes first is not decided by the links but
+   * by their speed and message costs, which the planner weighs; taking them in index order, i.e. in whatever order
+   * Spark numbered the tasks, could force a slow executor between two fast ones). Only {@link #chain()} when that would
+   * be more than {@link #MAX_CHAINS} orders. The planner also runs every order backwards.
+   */
+  List<int[]> chains() {
+    List<List<Integer>> cl = clusters();
+    int[] co = clusterOrder(cl);
+    long count = 1;
+    for (List<Integer> c : cl) {
+      for (int k = 2; k <= c.size(); k++) {
+        count *= k;
+      }
+      if (count > MAX_CHAINS) {
+        return List.of(chain());
+      }
+    }
+    List<int[]> out = new ArrayList<>();
+    out.add(new int[0]);
+    for (int c : co) {
+      List<int[]> perms = new ArrayList<>();
+      int[] members = cl.get(c).stream().mapToInt(Integer::intValue).toArray();
+      do {
+        perms.add(members.clone());
+      } while (nextPermutation(members));
+      List<int[]> next = new ArrayList<>();
+      for (int[] prefix : out) {
+        for (int[] p : perms) {
+          int[] o = Arrays.copyOf(prefix, prefix.length + p.length);
+          System.arraycopy(p, 0, o, prefix.length, p.length);
+          next.add(o);
+        }
+      }
+      out = next;
+    }
+    return out;
+  }
+
+  private int[] clusterOrder(List<List<Integer>> cl) {
     int k = cl.size();
     int[] best = null;
     double bestScore = -1;
@@ -159,27 +242,19 @@ public final class ClusterProfile {
       perm[i] = i;
     }
     if (k > 7) {
-      best = perm.clone();
-    } else {
-      do {
-        double score = Double.POSITIVE_INFINITY;
-        for (int i = 0; i + 1 < k; i++) {
-          score = Math.min(score, between(cl.get(perm[i]), cl.get(perm[i + 1])));
-        }
-        if (best == null || score > bestScore) {
-          bestScore = score;
-          best = perm.clone();
-        }
-      } while (nextPermutation(perm));
+      return perm;
     }
-    int[] order = new int[size()];
-    int j = 0;
-    for (int c : best) {
-      for (int e : cl.get(c)) {
-        order[j++] = e;
+    do {
+      double score = Double.POSITIVE_INFINITY;
+      for (int i = 0; i + 1 < k; i++) {
+        score = Math.min(score, between(cl.get(perm[i]), cl.get(perm[i + 1])));
       }
-    }
-    return order;
+      if (best == null || score > bestScore) {
+        bestScore = score;
+        best = perm.clone();
+      }
+    } while (nextPermutation(perm));
+    return best;
   }
 
   private double between(List<Integer> a, List<Integer> b) {

@@ -3,6 +3,7 @@ package org.sparkfusion.dagtrain;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -26,36 +27,63 @@ abstract class Compressor {
     double[] x = new double[n];
     switch (code) {
       case DENSE -> {
+        // one bulk read, then big-endian floats from the array (a DataInputStream.readFloat per entry costs four
+        // synchronized single-byte reads: the message path's main CPU cost before)
+        if (4L * n > in.available()) {
+          throw new IOException("truncated dense tensor: " + n + " floats need " + 4L * n + " bytes, " + in.available()
+              + " left");
+        }
+        byte[] b = new byte[4 * n];
+        in.readFully(b);
+        ByteBuffer bb = ByteBuffer.wrap(b);
         for (int i = 0; i < n; i++) {
-          x[i] = in.readFloat();
+          x[i] = bb.getFloat(4 * i);
         }
       }
       case TOPK -> {
         int k = readCount(in, n);
         int[] idx = IndexCodec.read(in, k, n);
-        for (int i : idx) {
-          x[i] = Half.toFloat(in.readShort());
-        }
+        readHalves(in, idx, x);
       }
       case RANDOMK -> {
         int k = readCount(in, n);
         long seed = in.readLong();
-        for (int i : RandomK.choose(n, k, seed)) {
-          x[i] = Half.toFloat(in.readShort());
-        }
+        readHalves(in, RandomK.choose(n, k, seed), x);
       }
       case INT8 -> {
         float scale = in.readFloat();
         if (!(scale >= 0) || Float.isInfinite(scale)) {
           throw new IOException("invalid int8 scale " + scale);
         }
+        byte[] q = new byte[n];
+        in.readFully(q);
         for (int i = 0; i < n; i++) {
-          x[i] = in.readByte() * scale;
+          x[i] = q[i] * scale;
         }
       }
       default -> throw new IOException("unknown compression code " + code);
     }
     return x;
+  }
+
+  /** fp16 values for the given indices, read in one piece. */
+  private static void readHalves(DataInputStream in, int[] idx, double[] x) throws IOException {
+    byte[] b = new byte[2 * idx.length];
+    in.readFully(b);
+    ByteBuffer bb = ByteBuffer.wrap(b);
+    for (int j = 0; j < idx.length; j++) {
+      x[idx[j]] = Half.toFloat(bb.getShort(2 * j));
+    }
+  }
+
+  /** fp16 values of the given entries, written in one piece (the bytes of one writeShort per entry). */
+  static void writeHalves(DataOutputStream out, double[] x, int[] idx) throws IOException {
+    byte[] b = new byte[2 * idx.length];
+    ByteBuffer bb = ByteBuffer.wrap(b);
+    for (int j = 0; j < idx.length; j++) {
+      bb.putShort(2 * j, Half.fromFloat((float) x[idx[j]]));
+    }
+    out.write(b);
   }
 
   private static int readCount(DataInputStream in, int n) throws IOException {
@@ -105,9 +133,13 @@ abstract class Compressor {
   static final class Dense extends Compressor {
     @Override void encode(double[] x, DataOutputStream out, long seed) throws IOException {
       out.writeByte(DENSE);
-      for (double v : x) {
-        out.writeFloat((float) v);
+      // the same bytes as one DataOutputStream.writeFloat per entry (floatToIntBits, big-endian), written at once
+      byte[] b = new byte[4 * x.length];
+      ByteBuffer bb = ByteBuffer.wrap(b);
+      for (int i = 0; i < x.length; i++) {
+        bb.putInt(4 * i, Float.floatToIntBits((float) x[i]));
       }
+      out.write(b);
     }
 
     @Override double fraction() { return 1; }
@@ -134,9 +166,7 @@ abstract class Compressor {
       out.writeByte(TOPK);
       out.writeInt(k);
       IndexCodec.write(out, idx, n);
-      for (int i : idx) {
-        out.writeShort(Half.fromFloat((float) x[i]));
-      }
+      writeHalves(out, x, idx);
     }
 
     /** Sorted indices of the k entries with largest |x| (ties broken by lower index). */
@@ -229,9 +259,7 @@ abstract class Compressor {
       out.writeByte(RANDOMK);
       out.writeInt(k);
       out.writeLong(seed);
-      for (int i : choose(x.length, k, seed)) {
-        out.writeShort(Half.fromFloat((float) x[i]));
-      }
+      writeHalves(out, x, choose(x.length, k, seed));
     }
 
     /** k distinct sorted indices of [0,n) (Floyd's algorithm). */
@@ -262,9 +290,11 @@ abstract class Compressor {
       float scale = (float) (max / 127);
       out.writeByte(INT8);
       out.writeFloat(scale);
-      for (double v : x) {
-        out.writeByte(scale == 0 ? 0 : (int) Math.max(-127, Math.min(127, Math.round(v / scale))));
+      byte[] q = new byte[x.length];
+      for (int i = 0; i < x.length; i++) {
+        q[i] = (byte) (scale == 0 ? 0 : (int) Math.max(-127, Math.min(127, Math.round(x[i] / scale))));
       }
+      out.write(q);
     }
   }
 }

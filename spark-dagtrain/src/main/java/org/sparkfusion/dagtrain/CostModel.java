@@ -2,7 +2,10 @@ package org.sparkfusion.dagtrain;
 
 /**
  * Predicted times for pipeline plans of one graph on one cluster. A stage's time is the sum of its nodes'
- * forward+backward seconds per micro-batch on its executor (divided by the executor's speed); a link's time
+ * forward+backward seconds per micro-batch on its executor (divided by the executor's speed) plus the executor's
+ * work on the stage's messages: at each of its cuts it decodes one message and encodes one (activations in and
+ * gradients out at its first cut, activations out and gradients in at its last), charged per float entry at the
+ * executor's measured message cost ({@link ClusterProfile#messageSeconds}); a link's time
  * is activations forward plus gradients backward over the measured bandwidth, plus latency both ways. The
  * GPipe step time is sum(stage and link times) + (M - 1) * max(stage and link times).
  */
@@ -70,8 +73,37 @@ final class CostModel {
   /** Smallest allowed stage boundary: all graph inputs belong to the first stage, which reads the data. */
   final int firstCut;
 
+  /** Predicted seconds per micro-batch of nodes [from, to) on the executor: compute plus message handling. */
   double stageSeconds(int from, int to, int executor) {
+    return computeSeconds(from, to, executor) + messageSeconds(from, to, executor);
+  }
+
+  /** Forward+backward seconds per micro-batch of nodes [from, to) on the executor. */
+  double computeSeconds(int from, int to, int executor) {
     return prefix[executor][to] - prefix[executor][from];
+  }
+
+  /**
+   * Seconds per micro-batch the executor spends encoding, framing, checking and decoding the messages of a stage
+   * of nodes [from, to): at each cut (not at the graph's start or end) one message of the live set each way.
+   */
+  double messageSeconds(int from, int to, int executor) {
+    double perEntry = cluster.messageSeconds[executor];
+    if (perEntry == 0) {
+      return 0;
+    }
+    return perEntry * (cutEntries(from) + cutEntries(to));
+  }
+
+  /**
+   * Entries a stage handles at boundary b per micro-batch: the activations message (floats and ints) one way and the
+   * gradients message (floats) the other; none at the graph's start or end.
+   */
+  long cutEntries(int b) {
+    if (b <= 0 || b >= graph.size()) {
+      return 0;
+    }
+    return 2 * liveFloats[b] + liveInts[b];
   }
 
   /** Micro-batches stage {@code stage} of {@code stages} holds at its peak under the schedule. */

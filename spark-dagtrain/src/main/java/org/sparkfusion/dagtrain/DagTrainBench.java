@@ -474,6 +474,7 @@ final class DagTrainBench {
         }
         md.append("## Testbed, slowest link ").append(profile).append("\n\n");
         table(md, settings, reports, plans);
+        stageTable(md, settings, reports);
         String name = "dagtrain-testbed" + (siteCpus.isEmpty() ? "" : "-cpus") + "-loss-" + profile + ".png";
         plot(reports, bm.name() + " on the namespace testbed, slowest link " + profile, img.resolve(name));
         md.append("\n![loss vs wall time, testbed ").append(profile).append("](img/").append(name).append(")\n\n");
@@ -541,6 +542,29 @@ final class DagTrainBench {
           s.label(), on, bw.length() == 0 ? "-" : bw, kept.isEmpty() ? "-" : kept, p.stepSeconds, r.seconds() / r.losses().size(),
           r.throughput(), Double.isNaN(t) ? "not reached" : String.format(Locale.ROOT, "%.1f", t),
           ratio(meanBase, t), ratio(bestBase, t), fin, 100 * (fin - baseFin) / baseFin, bytes / 1e6));
+    }
+  }
+
+  /**
+   * Per stage of every run: the planner's predicted seconds per step (compute + message handling) against what the
+   * stage measured per step (mean over the steps after the first): its busy time (wall minus waiting for a neighbour)
+   * split into compute, encode and decode, the wait, the stage thread's and the whole executor JVM's CPU time, GC, and
+   * the event loop's frame checks.
+   */
+  static void stageTable(StringBuilder md, List<Setting> settings, Map<String, TrainingReport> reports) {
+    md.append("\nPer stage, predicted vs measured (seconds per step, mean of steps 2 to the last; 'busy' = wall minus"
+        + " waiting for a neighbour's message; process CPU = the executor JVM's, all threads):\n\n");
+    md.append("| setting | stage on | predicted (compute + messages) | busy | compute | encode | decode | wait | thread CPU |"
+        + " process CPU | GC | frame checks | first step wall |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Setting s : settings) {
+      TrainingReport r = reports.get(s.label());
+      for (TrainingReport.StageTiming t : r.stageTiming()) {
+        md.append(String.format(Locale.ROOT, "| %s | %d: %s | %.3f (%.3f + %.3f) | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |"
+            + " %.3f | %.3f | %.3f | %.2f |%n", s.label(), t.stage(), siteOf(t.executor()), t.predicted(),
+            t.predicted() - t.predictedMessages(), t.predictedMessages(), t.wall() - t.waiting(), t.compute(), t.encode(),
+            t.decode(), t.waiting(), t.threadCpu(), t.processCpu(), t.gc(), t.frameDecode(), t.firstWall()));
+      }
     }
   }
 

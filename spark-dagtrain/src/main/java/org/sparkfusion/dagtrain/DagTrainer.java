@@ -228,6 +228,19 @@ public final class DagTrainer {
     }
   }
 
+  /** Mean of a per-step series without its first step (JIT and connection warm-up), or of all if only one. */
+  static double warmMean(JsonNode series) {
+    int n = series.size();
+    if (n == 0) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    for (int i = n > 1 ? 1 : 0; i < n; i++) {
+      sum += series.get(i).asDouble();
+    }
+    return sum / (n > 1 ? n - 1 : 1);
+  }
+
   private TrainingReport assemble(TrainingSpec spec, List<String> results, double wall) {
     try {
       JsonNode[] r = new JsonNode[results.size()];
@@ -255,13 +268,23 @@ public final class DagTrainer {
             a.path("host").asText() + "/task-" + execOf[s] + "/stage-" + s, b.path("bytes_previous").asLong(),
             b.path("kept_previous").asDouble()));
       }
+      List<TrainingReport.StageTiming> timing = new ArrayList<>();
+      for (int s = 0; s < k; s++) {
+        JsonNode t = r[execOf[s]].path("timing");
+        Plan.StagePlan sp = plan.stages.get(s);
+        timing.add(new TrainingReport.StageTiming(s, sp.executorName(), sp.seconds() * spec.microBatches,
+            sp.messageSeconds() * spec.microBatches, warmMean(t.path("wall")), warmMean(t.path("compute")),
+            warmMean(t.path("encode")), warmMean(t.path("decode")), warmMean(t.path("wait")),
+            warmMean(t.path("thread_cpu")), warmMean(t.path("frame_decode")), t.path("wall").path(0).asDouble(Double.NaN),
+            warmMean(t.path("process_cpu")), warmMean(t.path("gc")), warmMean(t.path("jit"))));
+      }
       double seconds = last.path("seconds").asDouble(wall);
       double throughput = losses.size() * (double) spec.microBatches * spec.microBatchSize / Math.max(seconds, 1e-9);
       LOG.info("dagtrain {}: {} stage(s), {} steps, final loss {}, {} s, {} samples/s", name, k, losses.size(),
           losses.isEmpty() ? "n/a" : String.format("%.4f", losses.get(losses.size() - 1)), String.format("%.1f", seconds),
           String.format("%.1f", throughput));
       return new TrainingReport(name, k, spec.compression, losses, elapsed, last.path("start_step").asInt(), seconds,
-          throughput, links, planJson);
+          throughput, links, planJson, timing);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("could not read the training tasks' results", e);
     }

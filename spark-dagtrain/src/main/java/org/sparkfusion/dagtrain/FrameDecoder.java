@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /** Netty decoder of {@link FrameCodec} frames; bad magic, length or checksum and truncated frames are errors. */
 final class FrameDecoder extends ByteToMessageDecoder {
@@ -12,9 +13,16 @@ final class FrameDecoder extends ByteToMessageDecoder {
   record Truncated(int bytes) { }
 
   private final int maxPayload;
+  private final LongAdder nanos;
 
   FrameDecoder(int maxPayload) {
+    this(maxPayload, new LongAdder());
+  }
+
+  /** As above, adding the time spent copying and checking frames to {@code nanos}. */
+  FrameDecoder(int maxPayload, LongAdder nanos) {
     this.maxPayload = maxPayload;
+    this.nanos = nanos;
   }
 
   @Override
@@ -26,10 +34,12 @@ final class FrameDecoder extends ByteToMessageDecoder {
       if (in.readableBytes() < FrameCodec.HEADER_BYTES + len) {
         return;
       }
+      long t0 = System.nanoTime();
       in.skipBytes(FrameCodec.HEADER_BYTES);
       byte[] payload = new byte[len];
       in.readBytes(payload);
       out.add(FrameCodec.decode(header, payload));
+      nanos.add(System.nanoTime() - t0);
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Direct connections between the training tasks: every task listens on an ephemeral port and opens one
@@ -41,6 +42,8 @@ final class NettyTransport implements AutoCloseable {
   private final Map<Integer, Boolean> saidBye = new ConcurrentHashMap<>();
   private String[] addresses;
   private volatile boolean closing;
+  /** Time the event-loop threads spent copying and checking received frames (CRC-32), all peers. */
+  final LongAdder frameDecodeNanos = new LongAdder();
 
   NettyTransport(int me, String host, int maxPayload, long timeoutMillis) throws InterruptedException {
     this.me = me;
@@ -50,7 +53,7 @@ final class NettyTransport implements AutoCloseable {
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new FrameDecoder(maxPayload), new IncomingHandler());
+            ch.pipeline().addLast(new FrameDecoder(maxPayload, frameDecodeNanos), new IncomingHandler());
           }
         });
     server = sb.bind(new InetSocketAddress(host, 0)).sync().channel();
@@ -77,7 +80,7 @@ final class NettyTransport implements AutoCloseable {
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMillis, 60_000))
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new FrameDecoder(maxPayload), new ReplyHandler(peer));
+              ch.pipeline().addLast(new FrameDecoder(maxPayload, frameDecodeNanos), new ReplyHandler(peer));
             }
           });
       ChannelFuture f = b.connect(hp[0], Integer.parseInt(hp[1])).await();
@@ -128,6 +131,35 @@ final class NettyTransport implements AutoCloseable {
   void flush() throws IOException, InterruptedException {
     for (Outbox o : outboxes.values()) {
       o.flush(timeoutMillis);
+    }
+  }
+
+  /**
+   * What a message costs this executor, both sides of it: {@link MessageCost} with every frame written to this task's
+   * own server over a connection to itself and taken from the inbox, so encoding, framing, the socket, the event
+   * loop's copying and checking, decoding and the garbage of it all run here, under this executor's CPU capacity.
+   * Seconds per float entry and side.
+   */
+  double messageSecondsPerEntry(int entries, double minSeconds, long seed) throws IOException, InterruptedException {
+    InetSocketAddress a = (InetSocketAddress) server.localAddress();
+    ChannelFuture cf = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override protected void initChannel(SocketChannel ch) { }
+        }).connect(a).await();
+    if (!cf.isSuccess()) {
+      throw new IOException("cannot connect to this task's own transport at " + a + ": " + cf.cause(), cf.cause());
+    }
+    Channel self = cf.channel();
+    try {
+      write(self, FrameCodec.encode(new Frame(Frame.HELLO, me, 0, 0, new byte[0])), me);
+      return MessageCost.secondsPerEntry(entries, minSeconds, seed, frame -> {
+        write(self, frame, me);
+        return inbox.take(me, Frame.ACTIVATIONS, timeoutMillis);
+      });
+    } finally {
+      write(self, FrameCodec.encode(new Frame(Frame.BYE, me, 0, 0, new byte[0])), me);
+      self.close().await();
     }
   }
 

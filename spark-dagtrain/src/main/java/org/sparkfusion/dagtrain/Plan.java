@@ -26,9 +26,12 @@ import javax.imageio.ImageIO;
 public final class Plan {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One stage: nodes [from, to) in topological order on one executor, holding at most {@code held} micro-batches. */
+  /**
+   * One stage: nodes [from, to) in topological order on one executor, holding at most {@code held} micro-batches;
+   * {@code seconds} per micro-batch is compute plus {@code messageSeconds}, the executor's work on the stage's messages.
+   */
   record StagePlan(int index, int from, int to, List<String> nodes, int executor, String executorName, double seconds,
-      long memoryBytes, int held) { }
+      long memoryBytes, int held, double messageSeconds) { }
 
   /** One link between consecutive stages, with AdaTopK's or the fixed kept fractions. */
   record LinkPlan(int fromStage, int toStage, String fromExecutor, String toExecutor, double bytesPerSecond,
@@ -129,9 +132,10 @@ public final class Plan {
     }
     sb.append(String.join(" ", cl)).append('\n');
     for (StagePlan s : stages) {
-      sb.append(String.format("  stage %d on %-12s nodes %d..%d (%s .. %s, %d ops) compute %.2f ms/micro-batch, memory %.1f MB"
-          + " (%d micro-batch(es) held)%n", s.index(), s.executorName(), s.from(), s.to() - 1, s.nodes().get(0),
-          s.nodes().get(s.nodes().size() - 1), s.nodes().size(), s.seconds() * 1e3, s.memoryBytes() / 1e6, s.held()));
+      sb.append(String.format("  stage %d on %-12s nodes %d..%d (%s .. %s, %d ops) %.2f ms/micro-batch (compute %.2f +"
+          + " messages %.2f), memory %.1f MB (%d micro-batch(es) held)%n", s.index(), s.executorName(), s.from(),
+          s.to() - 1, s.nodes().get(0), s.nodes().get(s.nodes().size() - 1), s.nodes().size(), s.seconds() * 1e3,
+          (s.seconds() - s.messageSeconds()) * 1e3, s.messageSeconds() * 1e3, s.memoryBytes() / 1e6, s.held()));
     }
     for (LinkPlan l : links) {
       sb.append(String.format("  link %d->%d %s->%s %.1f Mbit/s, %.1f ms latency, %d floats/sample, kept act %.3f grad %.3f,"
@@ -167,6 +171,7 @@ public final class Plan {
       o.put("executor", s.executor());
       o.put("executor_name", s.executorName());
       o.put("seconds", s.seconds());
+      o.put("message_seconds", s.messageSeconds());
       o.put("memory_bytes", s.memoryBytes());
       o.put("held_micro_batches", s.held());
       ArrayNode names = o.putArray("nodes");
@@ -212,7 +217,8 @@ public final class Plan {
       s.path("nodes").forEach(n -> names.add(n.asText()));
       stages.add(new StagePlan(s.path("index").asInt(), s.path("from").asInt(), s.path("to").asInt(), names,
           s.path("executor").asInt(), s.path("executor_name").asText(), s.path("seconds").asDouble(),
-          s.path("memory_bytes").asLong(), s.path("held_micro_batches").asInt(root.path("micro_batches").asInt())));
+          s.path("memory_bytes").asLong(), s.path("held_micro_batches").asInt(root.path("micro_batches").asInt()),
+          s.path("message_seconds").asDouble(0)));
       maxExec = Math.max(maxExec, s.path("executor").asInt());
     }
     List<LinkPlan> links = new ArrayList<>();

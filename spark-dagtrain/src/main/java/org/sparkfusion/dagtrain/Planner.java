@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * OP-Fence planning: order executors by bandwidth clusters ({@link ClusterProfile#chain()}), then choose
- * contiguous cuts of the topological node order and an increasing sequence of executors along the chain
- * (either direction) minimising the predicted GPipe step time, with every stage fitting its executor's memory at
+ * OP-Fence planning: order executors by bandwidth clusters ({@link ClusterProfile#chains()}: the clusters' chain,
+ * members of a cluster in every order), then choose contiguous cuts of the topological node order and an increasing
+ * sequence of executors along one of these orders (either direction) minimising the predicted GPipe step time, with every stage fitting its executor's memory at
  * the schedule's peak (all M micro-batches under GPipe, min(M, S - s) for stage s of S under 1F1B). Exact for
  * that objective: for every candidate bottleneck value c (a stage or link time), a DP over (boundary, executor,
  * stage count) finds the least sum of stage and link times with every term at most c; the answer is the best
@@ -30,13 +30,8 @@ final class Planner {
       throw new IllegalArgumentException("cannot plan between " + minStages + " and " + maxStages + " stages on " + p
           + " executors for " + m.graph.size() + " nodes");
     }
-    int[] chain = m.cluster.chain();
-    int[] reversed = new int[p];
-    for (int i = 0; i < p; i++) {
-      reversed[i] = chain[p - 1 - i];
-    }
     Candidate best = null;
-    for (int[] order : new int[][] {chain, reversed}) {
+    for (int[] order : orders(m.cluster)) {
       Candidate c = search(m, order, minStages, maxK, best == null ? INF : best.value, firstExecutor);
       if (c != null && (best == null || c.value < best.value - 1e-15)) {
         best = c;
@@ -46,6 +41,21 @@ final class Planner {
       throw new IllegalStateException(memoryMessage(m, minStages));
     }
     return build(m, "opfence", best.boundaries, best.executors, best.cap);
+  }
+
+  /** Every order of {@link ClusterProfile#chains()}, forwards and backwards, without repeats. */
+  static List<int[]> orders(ClusterProfile cluster) {
+    java.util.Map<String, int[]> out = new java.util.LinkedHashMap<>();
+    for (int[] chain : cluster.chains()) {
+      int p = chain.length;
+      int[] reversed = new int[p];
+      for (int i = 0; i < p; i++) {
+        reversed[i] = chain[p - 1 - i];
+      }
+      out.putIfAbsent(java.util.Arrays.toString(chain), chain);
+      out.putIfAbsent(java.util.Arrays.toString(reversed), reversed);
+    }
+    return new ArrayList<>(out.values());
   }
 
   static String memoryMessage(CostModel m, int minStages) {
@@ -247,7 +257,8 @@ final class Planner {
         names.add(m.graph.nodes().get(i).name());
       }
       stages.add(new Plan.StagePlan(s, bounds[s], bounds[s + 1], names, execs[s], m.cluster.executors[execs[s]],
-          stageTimes[s], m.stageMemoryBytes(bounds[s], bounds[s + 1], s, k), m.held(s, k)));
+          stageTimes[s], m.stageMemoryBytes(bounds[s], bounds[s + 1], s, k), m.held(s, k),
+          m.messageSeconds(bounds[s], bounds[s + 1], execs[s])));
     }
     double[] linkTimes = new double[Math.max(0, k - 1)];
     List<Plan.LinkPlan> links = new ArrayList<>();

@@ -28,6 +28,10 @@ final class StageWorker {
   final Map<String, DType> types = new HashMap<>();
   final Schedule schedule;
   double computeSeconds;
+  /** Where the stage thread's time went, summed over steps: see {@link StepTiming}. */
+  final StepTiming total = new StepTiming();
+  /** The same for the last step run. */
+  StepTiming last = new StepTiming();
 
   StageWorker(StageRunner runner, Optimizer optimizer, int stage, int stages, StageTransport transport,
       MicroBatchSource data, int microBatches, long seed, LinkCompression outgoing, LinkCompression incoming,
@@ -53,6 +57,11 @@ final class StageWorker {
   /** One training step; returns the mean micro-batch loss on the last stage, NaN elsewhere. */
   double runStep(int step) throws IOException, InterruptedException {
     long[] compute = new long[1];
+    StepTiming t = new StepTiming();
+    long wall0 = System.nanoTime();
+    long cpu0 = StepTiming.threadCpuNanos();
+    double[] process0 = StepTiming.processCounters();
+    current = t;
     double loss = 0;
     if (schedule == Schedule.GPIPE) {
       for (int m = 0; m < microBatches; m++) {
@@ -82,33 +91,71 @@ final class StageWorker {
     optimizer.step(runner);
     compute[0] += System.nanoTime() - t0;
     computeSeconds += compute[0] / 1e9;
+    t.compute = compute[0] / 1e9;
+    t.wall = (System.nanoTime() - wall0) / 1e9;
+    long cpu1 = StepTiming.threadCpuNanos();
+    t.threadCpu = cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9;
+    t.processShares(process0, StepTiming.processCounters());
+    last = t;
+    total.add(t);
     return runner.isLast() ? loss : Double.NaN;
+  }
+
+  private StepTiming current = new StepTiming();
+
+  /** Receives the next frame of a type from a neighbour stage, counting the wait, and decodes it, counting that. */
+  private Map<String, Tensor> receive(int fromStage, byte type, int step, int m) throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    Frame f = expect(transport.receive(fromStage, type), step, m);
+    long t1 = System.nanoTime();
+    Map<String, Tensor> in = TensorCodec.decode(f.payload());
+    current.waiting += (t1 - t0) / 1e9;
+    current.decode += (System.nanoTime() - t1) / 1e9;
+    current.entriesIn += entries(in);
+    return in;
+  }
+
+  /** Encodes and frames a message and queues it for the neighbour, counting the time spent. */
+  private void send(int toStage, byte type, int step, int m, Map<String, Tensor> tensors, TensorCodec codec,
+      Compressor c, long seed) throws IOException {
+    long t0 = System.nanoTime();
+    byte[] payload = codec.encode(tensors, types, c, seed);
+    transport.send(toStage, new Frame(type, stage, step, m, payload));
+    current.encode += (System.nanoTime() - t0) / 1e9;
+    current.entriesOut += entries(tensors);
+  }
+
+  private static long entries(Map<String, Tensor> tensors) {
+    long n = 0;
+    for (Tensor x : tensors.values()) {
+      n += x.size();
+    }
+    return n;
   }
 
   /** Forward of micro-batch {@code m}; returns its share of the step loss on the last stage (0 elsewhere). */
   private double forward(int step, int m, long[] compute) throws IOException, InterruptedException {
     Map<String, Tensor> in = runner.isFirst() ? data.microBatch(step, m)
-        : TensorCodec.decode(expect(transport.receive(stage - 1, Frame.ACTIVATIONS), step, m).payload());
+        : receive(stage - 1, Frame.ACTIVATIONS, step, m);
     long t0 = System.nanoTime();
     Map<String, Tensor> out = runner.forward(in, new RunContext(seed, step, m, true));
     compute[0] += System.nanoTime() - t0;
     if (runner.isLast()) {
       return out.values().iterator().next().data[0] / microBatches;
     }
-    byte[] payload = forwardCodec.encode(out, types, outgoing.activations(), Seeds.mix(seed, step * 1_000_003L + m));
-    transport.send(stage + 1, new Frame(Frame.ACTIVATIONS, stage, step, m, payload));
+    send(stage + 1, Frame.ACTIVATIONS, step, m, out, forwardCodec, outgoing.activations(),
+        Seeds.mix(seed, step * 1_000_003L + m));
     return 0;
   }
 
   private void backward(int step, int m, long[] compute) throws IOException, InterruptedException {
-    Map<String, Tensor> gradOut = runner.isLast() ? Map.of()
-        : TensorCodec.decode(expect(transport.receive(stage + 1, Frame.GRADIENTS), step, m).payload());
+    Map<String, Tensor> gradOut = runner.isLast() ? Map.of() : receive(stage + 1, Frame.GRADIENTS, step, m);
     long t0 = System.nanoTime();
     Map<String, Tensor> gradIn = runner.backward(m, gradOut, 1.0 / microBatches);
     compute[0] += System.nanoTime() - t0;
     if (!runner.isFirst()) {
-      byte[] payload = backwardCodec.encode(gradIn, types, incoming.gradients(), Seeds.mix(seed, -step * 1_000_003L - m));
-      transport.send(stage - 1, new Frame(Frame.GRADIENTS, stage, step, m, payload));
+      send(stage - 1, Frame.GRADIENTS, step, m, gradIn, backwardCodec, incoming.gradients(),
+          Seeds.mix(seed, -step * 1_000_003L - m));
     }
   }
 

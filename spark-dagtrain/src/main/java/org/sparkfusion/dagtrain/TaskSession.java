@@ -63,6 +63,12 @@ final class TaskSession {
       double pass = WorkloadEstimator.sustainedPassSeconds(graph, spec.microBatchSize, spec.seed, 1.5);
       ctx.barrier();
       double[] times = WorkloadEstimator.calibrate(graph, spec.microBatchSize, 3, spec.seed);
+      // the message path's cost on this executor (sustained, under its own CPU capacity); also warms its JIT
+      int probeEntries = MessageCost.probeEntries(graph, spec.microBatchSize);
+      double message = net.messageSecondsPerEntry(probeEntries, 0.5, spec.seed);
+      LOG.info("dagtrain task {}: sustained model pass {} ms, message handling {} ns per float entry and side ({} entries,"
+          + " {} ms per message)", me, String.format("%.1f", pass * 1e3), String.format("%.2f", message * 1e9),
+          probeEntries, String.format("%.2f", message * probeEntries * 1e3));
       long budget = spec.memoryBudgetMb > 0 ? spec.memoryBudgetMb << 20 : Runtime.getRuntime().maxMemory() / 2;
       LOG.info("dagtrain task {} at {}: measured links in {}s, bandwidth {} B/s, latency {} s", me, addresses[me],
           String.format("%.2f", (System.nanoTime() - t0) / 1e9), java.util.Arrays.toString(bandwidth),
@@ -73,6 +79,7 @@ final class TaskSession {
       row.set("bandwidth", JSON.valueToTree(bandwidth));
       row.set("times", JSON.valueToTree(times));
       row.put("pass", pass);
+      row.put("message", message);
       row.put("memory", budget);
       row.put("samples", samples.size());
       String[] rows = ctx.allGather(row.toString());
@@ -154,8 +161,10 @@ final class TaskSession {
     double[] speed = new double[n];
     double[][] times = new double[n][];
     double[] totals = new double[n];
+    double[] message = new double[n];
     for (int i = 0; i < n; i++) {
       JsonNode r = JSON.readTree(rows[i]);
+      message[i] = r.path("message").asDouble(0);
       names[i] = "task-" + i + "@" + r.path("host").asText();
       times[i] = JSON.convertValue(r.path("times"), double[].class);
       totals[i] = r.path("pass").asDouble();
@@ -185,9 +194,9 @@ final class TaskSession {
     for (int i = 0; i < nodeSeconds.length; i++) {
       nodeSeconds[i] *= totals[base] / burst;
     }
-    ClusterProfile cluster = new ClusterProfile(names, bw, lat, mem, speed);
-    LOG.info("dagtrain executor speeds {} (sustained pass seconds {})", java.util.Arrays.toString(speed),
-        java.util.Arrays.toString(totals));
+    ClusterProfile cluster = new ClusterProfile(names, bw, lat, mem, speed, message);
+    LOG.info("dagtrain executor speeds {} (sustained pass seconds {}), message seconds per float entry {}",
+        java.util.Arrays.toString(speed), java.util.Arrays.toString(totals), java.util.Arrays.toString(message));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
         spec.minFraction, Schedule.parse(spec.schedule));
     if (spec.planner.equals("even")) {
@@ -296,8 +305,24 @@ final class TaskSession {
     long probePrev = stage > 0 ? net.bytesSent(execOf[stage - 1]) : 0;
     ArrayNode losses = result.putArray("losses");
     ArrayNode elapsed = result.putArray("elapsed");
+    ObjectNode timing = result.putObject("timing");
+    ArrayNode tWall = timing.putArray("wall");
+    ArrayNode tCompute = timing.putArray("compute");
+    ArrayNode tEncode = timing.putArray("encode");
+    ArrayNode tDecode = timing.putArray("decode");
+    ArrayNode tWait = timing.putArray("wait");
+    ArrayNode tCpu = timing.putArray("thread_cpu");
+    ArrayNode tProcess = timing.putArray("process_cpu");
+    ArrayNode tGc = timing.putArray("gc");
+    ArrayNode tJit = timing.putArray("jit");
+    ArrayNode tFrames = timing.putArray("frame_decode");
+    ArrayNode tEntries = timing.putArray("message_entries");
+    long frames0 = net.frameDecodeNanos.sum();
     long start = System.nanoTime();
     int samplesPerStep = spec.microBatches * spec.microBatchSize;
+    // the planner's per-step time of this stage alone (its micro-batches' compute and message handling)
+    double predicted = plan.stages.get(stage).seconds() * spec.microBatches;
+    double predictedMessages = plan.stages.get(stage).messageSeconds() * spec.microBatches;
     for (int step = resume + 1; step < spec.steps; step++) {
       if (step == spec.failAtStep && stage == spec.failStage && ctx.stageAttemptNumber() == 0) {
         throw new IllegalStateException("dagtrain test failure injected at step " + step + " in stage " + stage);
@@ -307,10 +332,27 @@ final class TaskSession {
       double secs = (System.nanoTime() - s0) / 1e9;
       losses.add(loss);
       elapsed.add((System.nanoTime() - start) / 1e9);
-      LOG.info("dagtrain stage {} step {}{} {} samples/s, bytes to next {} to previous {}", stage, step,
+      StepTiming t = worker.last;
+      long frames1 = net.frameDecodeNanos.sum();
+      tWall.add(t.wall);
+      tCompute.add(t.compute);
+      tEncode.add(t.encode);
+      tDecode.add(t.decode);
+      tWait.add(t.waiting);
+      tCpu.add(t.threadCpu);
+      tProcess.add(t.processCpu);
+      tGc.add(t.gc);
+      tJit.add(t.jit);
+      tFrames.add((frames1 - frames0) / 1e9);
+      tEntries.add(t.entriesIn + t.entriesOut);
+      LOG.info("dagtrain stage {} step {}{} {} samples/s, bytes to next {} to previous {}; {}, frame checks on the event"
+          + " loop {} ms; predicted {} ms (compute {} + messages {})", stage, step,
           Double.isNaN(loss) ? "" : String.format(" loss %.5f", loss), String.format("%.1f", samplesPerStep / secs),
           stage + 1 < k ? net.bytesSent(execOf[stage + 1]) - probeNext : 0,
-          stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0);
+          stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0, t.describe(),
+          String.format("%.1f", (frames1 - frames0) / 1e6), String.format("%.0f", predicted * 1e3),
+          String.format("%.0f", (predicted - predictedMessages) * 1e3), String.format("%.0f", predictedMessages * 1e3));
+      frames0 = frames1;
       if (ckpt != null && (step + 1) % spec.checkpointEvery == 0) {
         ckpt.write(step, stage, runner, opt);
       }

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,7 +31,12 @@ final class TensorCodec {
 
   synchronized byte[] encode(Map<String, Tensor> tensors, Map<String, DType> types, Compressor c, long seed) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      long estimate = 4;
+      for (Tensor t : tensors.values()) {
+        estimate += 64 + 4L * t.size();
+      }
+      // sized for the dense message at once (growing by doubling from 32 bytes copied each message several times)
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(estimate, Integer.MAX_VALUE - 64));
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeInt(tensors.size());
       for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -43,9 +49,12 @@ final class TensorCodec {
         DType type = types.getOrDefault(e.getKey(), DType.FLOAT);
         out.writeByte(type.ordinal());
         if (type == DType.INT) {
-          for (double v : t.data) {
-            out.writeInt((int) v);
+          byte[] b = new byte[4 * t.data.length];
+          ByteBuffer bb = ByteBuffer.wrap(b);
+          for (int i = 0; i < t.data.length; i++) {
+            bb.putInt(4 * i, (int) t.data[i]);
           }
+          out.write(b);
           continue;
         }
         denseBytes += 4L * t.size();
@@ -107,9 +116,16 @@ final class TensorCodec {
       int type = in.readByte();
       double[] data;
       if (type == DType.INT.ordinal()) {
+        if (4 * n > in.available()) {
+          throw new IOException("tensor '" + name + "' is truncated: " + n + " ints need " + 4 * n + " bytes, "
+              + in.available() + " left");
+        }
         data = new double[(int) n];
+        byte[] b = new byte[4 * (int) n];
+        in.readFully(b);
+        ByteBuffer bb = ByteBuffer.wrap(b);
         for (int i = 0; i < n; i++) {
-          data[i] = in.readInt();
+          data[i] = bb.getInt(4 * i);
         }
       } else if (type == DType.FLOAT.ordinal()) {
         data = Compressor.decode(in, (int) n);

@@ -25,9 +25,27 @@ public final class TrainingReport {
   final double throughput;
   final List<Link> links;
   final String planJson;
+  final List<StageTiming> stageTiming;
+
+  /**
+   * Per stage, the planner's prediction next to what the stage measured, in seconds per step: mean over the steps
+   * after the first (the first step, which warms up, separately as {@code firstWall}). {@code predicted} includes
+   * {@code predictedMessages}; {@code waiting} is time blocked on a neighbour's message, {@code frameDecode} the event
+   * loop's copying and checking of received frames (beside the stage thread); {@code processCpu}, {@code gc} and
+   * {@code jit} are the executor JVM's CPU, garbage-collection and JIT-compilation time in those steps.
+   */
+  public record StageTiming(int stage, String executor, double predicted, double predictedMessages, double wall,
+      double compute, double encode, double decode, double waiting, double threadCpu, double frameDecode,
+      double firstWall, double processCpu, double gc, double jit) { }
 
   TrainingReport(String model, int stages, String compression, List<Double> losses, List<Double> elapsed, int startStep,
       double seconds, double throughput, List<Link> links, String planJson) {
+    this(model, stages, compression, losses, elapsed, startStep, seconds, throughput, links, planJson, List.of());
+  }
+
+  TrainingReport(String model, int stages, String compression, List<Double> losses, List<Double> elapsed, int startStep,
+      double seconds, double throughput, List<Link> links, String planJson, List<StageTiming> stageTiming) {
+    this.stageTiming = List.copyOf(stageTiming);
     this.model = model;
     this.stages = stages;
     this.compression = compression;
@@ -69,6 +87,11 @@ public final class TrainingReport {
     return links;
   }
 
+  /** Predicted vs measured time per stage and step (cluster runs; empty in process). */
+  public List<StageTiming> stageTiming() {
+    return stageTiming;
+  }
+
   /** Number of pipeline stages the plan used. */
   public int stages() {
     return stages;
@@ -105,6 +128,15 @@ public final class TrainingReport {
     ArrayNode el = root.putArray("elapsed");
     elapsed.forEach(el::add);
     root.put("start_step", startStep);
+    ArrayNode st = root.putArray("stage_timing");
+    for (StageTiming t : stageTiming) {
+      st.addObject().put("stage", t.stage()).put("executor", t.executor()).put("predicted_seconds", t.predicted())
+          .put("predicted_message_seconds", t.predictedMessages()).put("wall_seconds", t.wall())
+          .put("compute_seconds", t.compute()).put("encode_seconds", t.encode()).put("decode_seconds", t.decode())
+          .put("wait_seconds", t.waiting()).put("thread_cpu_seconds", t.threadCpu())
+          .put("frame_decode_seconds", t.frameDecode()).put("first_step_wall_seconds", t.firstWall())
+          .put("process_cpu_seconds", t.processCpu()).put("gc_seconds", t.gc()).put("jit_seconds", t.jit());
+    }
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     } catch (Exception e) {

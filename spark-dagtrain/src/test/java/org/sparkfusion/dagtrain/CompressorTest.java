@@ -32,6 +32,90 @@ class CompressorTest {
     return Compressor.decode(new DataInputStream(new ByteArrayInputStream(encode(c, x))), x.length);
   }
 
+  /** The wire format as one DataOutputStream call per value wrote it (before the bulk encoders): must not change. */
+  private static byte[] reference(Compressor c, double[] x) throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(b);
+    int n = x.length;
+    if (c instanceof Compressor.Dense || c instanceof Compressor.TopK t && t.fraction >= 1) {
+      out.writeByte(Compressor.DENSE);
+      for (double v : x) {
+        out.writeFloat((float) v);
+      }
+    } else if (c instanceof Compressor.TopK t) {
+      int k = Compressor.keep(n, t.fraction);
+      int[] idx = Compressor.TopK.topIndices(x, k);
+      out.writeByte(Compressor.TOPK);
+      out.writeInt(k);
+      IndexCodec.write(out, idx, n);
+      for (int i : idx) {
+        out.writeShort(Half.fromFloat((float) x[i]));
+      }
+    } else if (c instanceof Compressor.RandomK r) {
+      int k = Compressor.keep(n, r.fraction);
+      out.writeByte(Compressor.RANDOMK);
+      out.writeInt(k);
+      out.writeLong(99);
+      for (int i : Compressor.RandomK.choose(n, k, 99)) {
+        out.writeShort(Half.fromFloat((float) x[i]));
+      }
+    } else {
+      double max = 0;
+      for (double v : x) {
+        max = Math.max(max, Math.abs(v));
+      }
+      float scale = (float) (max / 127);
+      out.writeByte(Compressor.INT8);
+      out.writeFloat(scale);
+      for (double v : x) {
+        out.writeByte(scale == 0 ? 0 : (int) Math.max(-127, Math.min(127, Math.round(v / scale))));
+      }
+    }
+    out.flush();
+    return b.toByteArray();
+  }
+
+  @Test void bulkEncodersWriteTheSameBytesAsOneWritePerValue() throws Exception {
+    double[] x = random(5000, 11);
+    x[3] = Double.NaN;
+    x[4] = -0.0;
+    x[5] = 1e300;
+    for (Compressor c : new Compressor[] {new Compressor.Dense(), new Compressor.TopK(0.1), new Compressor.TopK(1),
+        new Compressor.RandomK(0.3), new Compressor.Int8()}) {
+      double[] in = c instanceof Compressor.Dense ? x : random(5000, 12);
+      assertThat(encode(c, in)).as(c.getClass().getSimpleName()).isEqualTo(reference(c, in));
+    }
+    // int tensors in a message: four big-endian bytes per value, as DataOutputStream.writeInt
+    Tensor ids = new Tensor(new int[] {3}, new double[] {7, -1, 65535});
+    byte[] msg = new TensorCodec(false).encode(Map.of("ids", ids), Map.of("ids", DType.INT), new Compressor.Dense(), 1);
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(b);
+    out.writeInt(1);
+    out.writeUTF("ids");
+    out.writeByte(1);
+    out.writeInt(3);
+    out.writeByte(DType.INT.ordinal());
+    for (int v : new int[] {7, -1, 65535}) {
+      out.writeInt(v);
+    }
+    assertThat(msg).isEqualTo(b.toByteArray());
+    assertThat(TensorCodec.decode(msg).get("ids").data).containsExactly(7, -1, 65535);
+  }
+
+  @Test void truncatedTensorsAreErrors() throws Exception {
+    byte[] dense = encode(new Compressor.Dense(), random(100, 3));
+    assertThatThrownBy(() -> Compressor.decode(new DataInputStream(new ByteArrayInputStream(Arrays.copyOf(dense, 200))), 100))
+        .hasMessageContaining("truncated dense tensor");
+    byte[] msg = new TensorCodec(false).encode(Map.of("ids", new Tensor(new int[] {4}, new double[] {1, 2, 3, 4})),
+        Map.of("ids", DType.INT), new Compressor.Dense(), 1);
+    assertThatThrownBy(() -> TensorCodec.decode(Arrays.copyOf(msg, msg.length - 3))).hasMessageContaining("'ids' is truncated");
+  }
+
+  @Test void messageCostIsMeasuredPerEntryAndSide() throws Exception {
+    double s = MessageCost.secondsPerEntry(4096, 0.02, 1);
+    assertThat(s).isGreaterThan(0).isLessThan(1e-5);
+  }
+
   @Test void denseRoundTripIsFloat32Exact() throws Exception {
     double[] x = random(100, 1);
     double[] y = roundTrip(new Compressor.Dense(), x);

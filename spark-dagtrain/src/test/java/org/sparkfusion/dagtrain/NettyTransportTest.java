@@ -47,6 +47,22 @@ class NettyTransportTest {
     }
   }
 
+  /** The message-cost probe goes through the task's own transport and back; its traffic stays out of the peers' inboxes. */
+  @Test void messageCostRunsThroughTheTasksOwnTransport() throws Exception {
+    NettyTransport[] t = pair(0);
+    try {
+      long before = t[0].frameDecodeNanos.sum();
+      double s = t[0].messageSecondsPerEntry(8192, 0.05, 1);
+      assertThat(s).isGreaterThan(0).isLessThan(1e-4);
+      assertThat(t[0].frameDecodeNanos.sum()).isGreaterThan(before);
+      t[1].send(0, new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[] {5}));
+      assertThat(t[0].receive(1, Frame.ACTIVATIONS).payload()).containsExactly((byte) 5);
+    } finally {
+      t[0].close();
+      t[1].close();
+    }
+  }
+
   @Test void rateLimitedLinkMeasuresNearItsRate() throws Exception {
     NettyTransport[] t = pair(2e6);
     try {
