@@ -22,25 +22,32 @@ public final class ClusterProfile {
    * capacity; 0 = not charged (profiles built offline).
    */
   final double[] messageSeconds;
+  /**
+   * Per executor, wall seconds per message and side beyond its entries (waking the threads that pass it on, headers,
+   * small allocations), measured with {@link #messageSeconds}; 0 = not charged.
+   */
+  final double[] messageFixedSeconds;
 
   ClusterProfile(String[] executors, double[][] bandwidth, double[][] latency, long[] memory, double[] speed) {
-    this(executors, bandwidth, latency, memory, speed, new double[executors.length]);
+    this(executors, bandwidth, latency, memory, speed, new double[executors.length], new double[executors.length]);
   }
 
   ClusterProfile(String[] executors, double[][] bandwidth, double[][] latency, long[] memory, double[] speed,
-      double[] messageSeconds) {
+      double[] messageSeconds, double[] messageFixedSeconds) {
     int n = executors.length;
     if (n < 1 || bandwidth.length != n || latency.length != n || memory.length != n || speed.length != n
-        || messageSeconds.length != n) {
+        || messageSeconds.length != n || messageFixedSeconds.length != n) {
       throw new IllegalArgumentException("cluster profile: every table needs one row per executor (" + n + ")");
     }
     for (int i = 0; i < n; i++) {
-      if (!(messageSeconds[i] >= 0) || Double.isInfinite(messageSeconds[i])) {
+      if (!(messageSeconds[i] >= 0) || Double.isInfinite(messageSeconds[i]) || !(messageFixedSeconds[i] >= 0)
+          || Double.isInfinite(messageFixedSeconds[i])) {
         throw new IllegalArgumentException("cluster profile: message seconds of " + executors[i] + " must be finite and"
-            + " >= 0, got " + messageSeconds[i]);
+            + " >= 0, got " + messageSeconds[i] + " per entry and " + messageFixedSeconds[i] + " per message");
       }
     }
     this.messageSeconds = messageSeconds.clone();
+    this.messageFixedSeconds = messageFixedSeconds.clone();
     this.executors = executors.clone();
     this.bandwidth = deepCopy(bandwidth);
     this.latency = deepCopy(latency);
@@ -80,7 +87,7 @@ public final class ClusterProfile {
 
   /** A copy with the link between executors {@code a} and {@code b} (both directions) set. */
   public ClusterProfile withLink(int a, int b, double bitsPerSecond, double latencySeconds) {
-    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed, messageSeconds);
+    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed, messageSeconds, messageFixedSeconds);
     c.bandwidth[a][b] = c.bandwidth[b][a] = bitsPerSecond / 8;
     c.latency[a][b] = c.latency[b][a] = latencySeconds;
     return c;
@@ -88,7 +95,7 @@ public final class ClusterProfile {
 
   /** A copy where executor {@code i} computes {@code factor} times as fast. */
   public ClusterProfile withSpeed(int i, double factor) {
-    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed, messageSeconds);
+    ClusterProfile c = new ClusterProfile(executors, bandwidth, latency, memory, speed, messageSeconds, messageFixedSeconds);
     c.speed[i] = factor;
     return c;
   }
@@ -98,9 +105,16 @@ public final class ClusterProfile {
    * receives (encode and frame, or check and decode), which the planner charges to the stage on that executor.
    */
   public ClusterProfile withMessageCost(int i, double secondsPerEntry) {
+    return withMessageCost(i, secondsPerEntry, messageFixedSeconds[i]);
+  }
+
+  /** As above, plus {@code secondsPerMessage} for each message the executor sends or receives, whatever its size. */
+  public ClusterProfile withMessageCost(int i, double secondsPerEntry, double secondsPerMessage) {
     double[] ms = messageSeconds.clone();
+    double[] mf = messageFixedSeconds.clone();
     ms[i] = secondsPerEntry;
-    return new ClusterProfile(executors, bandwidth, latency, memory, speed, ms);
+    mf[i] = secondsPerMessage;
+    return new ClusterProfile(executors, bandwidth, latency, memory, speed, ms, mf);
   }
 
   public int size() {

@@ -5,7 +5,8 @@ package org.sparkfusion.dagtrain;
  * forward+backward seconds per micro-batch on its executor (divided by the executor's speed) plus the executor's
  * work on the stage's messages: at each of its cuts it decodes one message and encodes one (activations in and
  * gradients out at its first cut, activations out and gradients in at its last), charged per float entry at the
- * executor's measured message cost ({@link ClusterProfile#messageSeconds}); a link's time
+ * executor's measured message cost ({@link ClusterProfile#messageSeconds}) plus a cost per message
+ * ({@link ClusterProfile#messageFixedSeconds}); a link's time
  * is activations forward plus gradients backward over the measured bandwidth, plus latency both ways. The
  * GPipe step time is sum(stage and link times) + (M - 1) * max(stage and link times).
  */
@@ -89,10 +90,12 @@ final class CostModel {
    */
   double messageSeconds(int from, int to, int executor) {
     double perEntry = cluster.messageSeconds[executor];
-    if (perEntry == 0) {
+    double perMessage = cluster.messageFixedSeconds[executor];
+    if (perEntry == 0 && perMessage == 0) {
       return 0;
     }
-    return perEntry * (cutEntries(from) + cutEntries(to));
+    int cuts = (from > 0 && from < graph.size() ? 1 : 0) + (to > 0 && to < graph.size() ? 1 : 0);
+    return perEntry * (cutEntries(from) + cutEntries(to)) + perMessage * 2 * cuts;
   }
 
   /**

@@ -24,6 +24,27 @@ final class MessageCost {
     return (int) Math.max(1024, Math.min(most, 64L << 20));
   }
 
+  /**
+   * {seconds per message, seconds per entry} (each side) from the per-entry costs measured at a small and a large message:
+   * the straight line through (entries, seconds per message) at both, each part at least 0.
+   */
+  static double[] fit(int small, double perEntrySmall, int large, double perEntryLarge) {
+    double tSmall = perEntrySmall * small;
+    double tLarge = perEntryLarge * large;
+    if (large <= small) {
+      return new double[] {0, perEntryLarge};
+    }
+    double b = (tLarge - tSmall) / (large - small);
+    double a = tSmall - b * small;
+    if (b < 0) {
+      return new double[] {tLarge, 0};
+    }
+    if (a < 0) {
+      return new double[] {0, tLarge / large};
+    }
+    return new double[] {a, b};
+  }
+
   /** Carries one encoded frame to the receiving side and returns the frame as received (checked). */
   interface Exchange {
     Frame carry(byte[] frame) throws IOException, InterruptedException;

@@ -64,11 +64,18 @@ final class TaskSession {
       ctx.barrier();
       double[] times = WorkloadEstimator.calibrate(graph, spec.microBatchSize, 3, spec.seed);
       // the message path's cost on this executor (sustained, under its own CPU capacity); also warms its JIT
+      // at the model's largest cut and at a small message, so a per-message part separates from the per-entry one
       int probeEntries = MessageCost.probeEntries(graph, spec.microBatchSize);
-      double message = net.messageSecondsPerEntry(probeEntries, 0.5, spec.seed);
-      LOG.info("dagtrain task {}: sustained model pass {} ms, message handling {} ns per float entry and side ({} entries,"
-          + " {} ms per message)", me, String.format("%.1f", pass * 1e3), String.format("%.2f", message * 1e9),
-          probeEntries, String.format("%.2f", message * probeEntries * 1e3));
+      int smallEntries = 256;
+      double large = net.messageSecondsPerEntry(probeEntries, 0.4, spec.seed);
+      double small = net.messageSecondsPerEntry(smallEntries, 0.2, spec.seed);
+      double[] fit = MessageCost.fit(smallEntries, small, probeEntries, large);
+      double messageFixed = fit[0];
+      double message = fit[1];
+      LOG.info("dagtrain task {}: sustained model pass {} ms; message handling per side {} ms for {} entries, {} ms for {}:"
+          + " {} ms per message + {} ns per float entry", me, String.format("%.1f", pass * 1e3),
+          String.format("%.3f", large * probeEntries * 1e3), probeEntries, String.format("%.3f", small * smallEntries * 1e3),
+          smallEntries, String.format("%.3f", messageFixed * 1e3), String.format("%.2f", message * 1e9));
       long budget = spec.memoryBudgetMb > 0 ? spec.memoryBudgetMb << 20 : Runtime.getRuntime().maxMemory() / 2;
       LOG.info("dagtrain task {} at {}: measured links in {}s, bandwidth {} B/s, latency {} s", me, addresses[me],
           String.format("%.2f", (System.nanoTime() - t0) / 1e9), java.util.Arrays.toString(bandwidth),
@@ -80,6 +87,7 @@ final class TaskSession {
       row.set("times", JSON.valueToTree(times));
       row.put("pass", pass);
       row.put("message", message);
+      row.put("message_fixed", messageFixed);
       row.put("memory", budget);
       row.put("samples", samples.size());
       String[] rows = ctx.allGather(row.toString());
@@ -162,9 +170,11 @@ final class TaskSession {
     double[][] times = new double[n][];
     double[] totals = new double[n];
     double[] message = new double[n];
+    double[] messageFixed = new double[n];
     for (int i = 0; i < n; i++) {
       JsonNode r = JSON.readTree(rows[i]);
       message[i] = r.path("message").asDouble(0);
+      messageFixed[i] = r.path("message_fixed").asDouble(0);
       names[i] = "task-" + i + "@" + r.path("host").asText();
       times[i] = JSON.convertValue(r.path("times"), double[].class);
       totals[i] = r.path("pass").asDouble();
@@ -194,9 +204,10 @@ final class TaskSession {
     for (int i = 0; i < nodeSeconds.length; i++) {
       nodeSeconds[i] *= totals[base] / burst;
     }
-    ClusterProfile cluster = new ClusterProfile(names, bw, lat, mem, speed, message);
-    LOG.info("dagtrain executor speeds {} (sustained pass seconds {}), message seconds per float entry {}",
-        java.util.Arrays.toString(speed), java.util.Arrays.toString(totals), java.util.Arrays.toString(message));
+    ClusterProfile cluster = new ClusterProfile(names, bw, lat, mem, speed, message, messageFixed);
+    LOG.info("dagtrain executor speeds {} (sustained pass seconds {}), message seconds per float entry {} and per"
+        + " message {}", java.util.Arrays.toString(speed), java.util.Arrays.toString(totals),
+        java.util.Arrays.toString(message), java.util.Arrays.toString(messageFixed));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
         spec.minFraction, Schedule.parse(spec.schedule));
     if (spec.planner.equals("even")) {

@@ -41,6 +41,16 @@ class ClusterTrainingTest {
     assertThat(mean(r.losses().subList(STEPS - 5, STEPS))).isLessThan(0.8 * mean(r.losses().subList(0, 5)));
     assertThat(r.links()).hasSize(2);
     assertThat(r.links().get(0).bytes()).isGreaterThan(0);
+    // per stage: the planner's prediction, charged for messages (each stage has one cut), next to what it measured
+    assertThat(r.stageTiming()).hasSize(2);
+    for (TrainingReport.StageTiming t : r.stageTiming()) {
+      assertThat(t.predictedMessages()).as("stage %d", t.stage()).isGreaterThan(0).isLessThan(t.predicted());
+      assertThat(t.compute()).isGreaterThan(0);
+      assertThat(t.encode()).isGreaterThan(0);
+      assertThat(t.decode()).isGreaterThan(0);
+      assertThat(t.wall()).isGreaterThanOrEqualTo(t.compute() + t.encode() + t.decode());
+    }
+    assertThat(r.toJson()).contains("\"stage_timing\"").contains("\"predicted_message_seconds\"");
   }
 
   /**

@@ -116,6 +116,17 @@ class CompressorTest {
     assertThat(s).isGreaterThan(0).isLessThan(1e-5);
   }
 
+  /** Per message and per entry from two sizes: 1 ms + 10 ns per entry is recovered; no part below 0. */
+  @Test void messageCostSplitsIntoPerMessageAndPerEntryParts() {
+    double[] ab = MessageCost.fit(256, (1e-3 + 256 * 1e-8) / 256, 100_000, (1e-3 + 100_000 * 1e-8) / 100_000);
+    assertThat(ab[0]).isCloseTo(1e-3, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(ab[1]).isCloseTo(1e-8, org.assertj.core.data.Offset.offset(1e-16));
+    // the large message cheaper in all than the small one (noise): everything per message
+    assertThat(MessageCost.fit(256, 1e-5, 100_000, 1e-11)).containsExactly(1e-6, 0);
+    // the small one cheaper per entry than the line allows (a < 0): everything per entry
+    assertThat(MessageCost.fit(256, 1e-9, 100_000, 1e-8)).containsExactly(0, 1e-8);
+  }
+
   @Test void denseRoundTripIsFloat32Exact() throws Exception {
     double[] x = random(100, 1);
     double[] y = roundTrip(new Compressor.Dense(), x);

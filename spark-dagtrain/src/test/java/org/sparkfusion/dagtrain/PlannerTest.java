@@ -87,17 +87,21 @@ class PlannerTest {
   /**
    * A stage's time written out independently of the cost model's own: compute, plus the executor's message cost per
    * entry times the entries of the messages it handles at each of its cuts (activations: floats and ints; gradients:
-   * floats; one message decoded and one encoded per cut), none at the graph's start or end.
+   * floats; one message decoded and one encoded per cut) and its cost per message times those messages, none at the
+   * graph's start or end.
    */
   private static double stageSeconds(CostModel m, int from, int to, int executor) {
     double entries = 0;
+    int messages = 0;
     for (int b : new int[] {from, to}) {
       if (b > 0 && b < m.graph.size()) {
         long[] live = Partition.liveElements(m.graph, b);
         entries += (2.0 * live[0] + live[1]) * m.microBatchSize;
+        messages += 2;
       }
     }
-    return m.computeSeconds(from, to, executor) + m.cluster.messageSeconds[executor] * entries;
+    return m.computeSeconds(from, to, executor) + m.cluster.messageSeconds[executor] * entries
+        + m.cluster.messageFixedSeconds[executor] * messages;
   }
 
   private void checkAgainstBruteForce(long seed, String compression, int minK) {
@@ -110,8 +114,8 @@ class PlannerTest {
     ClusterProfile c = randomCluster(r, 3 + (int) (seed % 2));
     if (messageCosts) {
       for (int i = 0; i < c.size(); i++) {
-        // 0 to 200 ns per entry: from negligible to dearer than a stage's compute
-        c = c.withMessageCost(i, r.nextInt(4) == 0 ? 0 : r.nextDouble(0, 2e-7));
+        // 0 to 200 ns per entry and 0 to 5 ms per message: from negligible to dearer than a stage's compute
+        c = c.withMessageCost(i, r.nextInt(4) == 0 ? 0 : r.nextDouble(0, 2e-7), r.nextInt(3) == 0 ? 0 : r.nextDouble(0, 5e-3));
       }
     }
     CostModel m = new CostModel(g, c, randomTimes(r, g.size()), 4, 16, compression, 0.1);
@@ -158,7 +162,13 @@ class PlannerTest {
     assertThat(m.messageSeconds(3, 5, 1)).isCloseTo(1e-8 * 16 * (2 * at3[0] + at3[1] + 2 * at5[0] + at5[1]),
         org.assertj.core.data.Offset.offset(1e-15));
     assertThat(m.stageSeconds(3, 5, 1)).isEqualTo(m.computeSeconds(3, 5, 1) + m.messageSeconds(3, 5, 1));
+    // plus a cost per message: two per cut and micro-batch (one in, one out), none at the graph's ends
+    CostModel f = new CostModel(g, c.withMessageCost(1, 0, 1e-3), t, 4, 16, "none", 0.1);
+    assertThat(f.messageSeconds(3, 5, 1)).isCloseTo(4e-3, org.assertj.core.data.Offset.offset(1e-15));
+    assertThat(f.messageSeconds(0, 5, 1)).isCloseTo(2e-3, org.assertj.core.data.Offset.offset(1e-15));
+    assertThat(f.messageSeconds(0, n, 1)).isZero();
     assertThatThrownBy(() -> c.withMessageCost(0, Double.NaN)).hasMessageContaining("message seconds");
+    assertThatThrownBy(() -> c.withMessageCost(0, 0, -1)).hasMessageContaining("message seconds");
   }
 
   /**
