@@ -10,6 +10,7 @@ record Frame(byte type, int from, int step, int micro, byte[] payload) {
   static final byte PROBE = 6;
   static final byte PROBE_ACK = 7;
   static final byte BYE = 8;
+  static final byte START = 9;
 
   static String typeName(byte t) {
     return switch (t) {
@@ -21,6 +22,7 @@ record Frame(byte type, int from, int step, int micro, byte[] payload) {
       case PROBE -> "probe";
       case PROBE_ACK -> "probe-ack";
       case BYE -> "bye";
+      case START -> "start";
       default -> "type-" + t;
     };
   }

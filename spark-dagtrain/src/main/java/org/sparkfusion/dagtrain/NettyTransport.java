@@ -123,6 +123,21 @@ final class NettyTransport implements AutoCloseable {
     return inbox.take(peer, type, timeoutMillis);
   }
 
+  /**
+   * Returns once every one of {@code peers} has called this too: each side sends a start frame to the others and
+   * waits for theirs. Spark's barrier releases tasks up to a second apart (it polls once a second), so without this
+   * the stages that leave it first would count that second as their first step's waiting.
+   */
+  void startTogether(int[] peers) throws IOException, InterruptedException {
+    for (int p : peers) {
+      send(p, new Frame(Frame.START, me, 0, 0, new byte[0]));
+    }
+    flush();
+    for (int p : peers) {
+      receive(p, Frame.START);
+    }
+  }
+
   long bytesSent(int peer) {
     Outbox o = outboxes.get(peer);
     return o == null ? 0 : o.bytesSent();

@@ -328,6 +328,10 @@ final class TaskSession {
     ArrayNode tJit = timing.putArray("jit");
     ArrayNode tFrames = timing.putArray("frame_decode");
     ArrayNode tEntries = timing.putArray("message_entries");
+    long waitFrom = System.nanoTime();
+    net.startTogether(otherStagesExecutors(execOf, stage));
+    LOG.info("dagtrain stage {} starts training after {} ms waiting for the other stages to be ready", stage,
+        String.format("%.0f", (System.nanoTime() - waitFrom) / 1e6));
     long frames0 = net.frameDecodeNanos.sum();
     long start = System.nanoTime();
     int samplesPerStep = spec.microBatches * spec.microBatchSize;
@@ -375,6 +379,17 @@ final class TaskSession {
     result.put("bytes_previous", stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0);
     result.put("kept_next", worker.forwardCodec.keptFraction());
     result.put("kept_previous", worker.backwardCodec.keptFraction());
+  }
+
+  /** The executors of every stage but this one. */
+  static int[] otherStagesExecutors(int[] execOf, int stage) {
+    int[] peers = new int[execOf.length - 1];
+    for (int s = 0, i = 0; s < execOf.length; s++) {
+      if (s != stage) {
+        peers[i++] = execOf[s];
+      }
+    }
+    return peers;
   }
 
   private LinkCompression linkCompression(Plan.LinkPlan l) {

@@ -63,6 +63,33 @@ class NettyTransportTest {
     }
   }
 
+  /** Neither side starts before the other is ready, and the start frames stay out of the data that follows. */
+  @Test void startTogetherWaitsForTheLatePeer() throws Exception {
+    NettyTransport[] t = pair(0);
+    try {
+      long[] lateReady = new long[1];
+      Thread late = new Thread(() -> {
+        try {
+          Thread.sleep(300);
+          lateReady[0] = System.nanoTime();
+          t[1].startTogether(new int[] {0});
+          t[1].send(0, new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[] {3}));
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      late.start();
+      t[0].startTogether(new int[] {1});
+      long started = System.nanoTime();
+      late.join();
+      assertThat(lateReady[0]).isPositive().isLessThanOrEqualTo(started);
+      assertThat(t[0].receive(1, Frame.ACTIVATIONS).payload()).containsExactly((byte) 3);
+    } finally {
+      t[0].close();
+      t[1].close();
+    }
+  }
+
   @Test void rateLimitedLinkMeasuresNearItsRate() throws Exception {
     NettyTransport[] t = pair(2e6);
     try {
