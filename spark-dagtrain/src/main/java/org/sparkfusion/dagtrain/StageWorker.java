@@ -28,9 +28,7 @@ final class StageWorker {
   final Map<String, DType> types = new HashMap<>();
   final Schedule schedule;
   double computeSeconds;
-  /** Where the stage thread's time went, summed over steps: see {@link StepTiming}. */
-  final StepTiming total = new StepTiming();
-  /** The same for the last step run. */
+  /** Where the stage thread's time went in the step running, or after it in the last step run: see {@link StepTiming}. */
   StepTiming last = new StepTiming();
 
   StageWorker(StageRunner runner, Optimizer optimizer, int stage, int stages, StageTransport transport,
@@ -61,7 +59,7 @@ final class StageWorker {
     long wall0 = System.nanoTime();
     long cpu0 = StepTiming.threadCpuNanos();
     double[] process0 = StepTiming.processCounters();
-    current = t;
+    last = t;
     double loss = 0;
     if (schedule == Schedule.GPIPE) {
       for (int m = 0; m < microBatches; m++) {
@@ -96,12 +94,8 @@ final class StageWorker {
     long cpu1 = StepTiming.threadCpuNanos();
     t.threadCpu = cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9;
     t.processShares(process0, StepTiming.processCounters());
-    last = t;
-    total.add(t);
     return runner.isLast() ? loss : Double.NaN;
   }
-
-  private StepTiming current = new StepTiming();
 
   /** Receives the next frame of a type from a neighbour stage, counting the wait, and decodes it, counting that. */
   private Map<String, Tensor> receive(int fromStage, byte type, int step, int m) throws IOException, InterruptedException {
@@ -109,9 +103,9 @@ final class StageWorker {
     Frame f = expect(transport.receive(fromStage, type), step, m);
     long t1 = System.nanoTime();
     Map<String, Tensor> in = TensorCodec.decode(f.payload());
-    current.waiting += (t1 - t0) / 1e9;
-    current.decode += (System.nanoTime() - t1) / 1e9;
-    current.entriesIn += entries(in);
+    last.waiting += (t1 - t0) / 1e9;
+    last.decode += (System.nanoTime() - t1) / 1e9;
+    last.entriesIn += entries(in);
     return in;
   }
 
@@ -121,8 +115,8 @@ final class StageWorker {
     long t0 = System.nanoTime();
     byte[] payload = codec.encode(tensors, types, c, seed);
     transport.send(toStage, new Frame(type, stage, step, m, payload));
-    current.encode += (System.nanoTime() - t0) / 1e9;
-    current.entriesOut += entries(tensors);
+    last.encode += (System.nanoTime() - t0) / 1e9;
+    last.entriesOut += entries(tensors);
   }
 
   private static long entries(Map<String, Tensor> tensors) {

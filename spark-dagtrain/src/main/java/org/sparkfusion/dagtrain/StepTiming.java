@@ -5,7 +5,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 
 /**
- * Where one stage thread's wall-clock time went in a step (or a sum of steps): compute (forward, backward,
+ * Where one stage thread's wall-clock time went in a step: compute (forward, backward,
  * optimizer), encoding and framing outgoing messages, decoding incoming ones, waiting for a neighbour's message;
  * the rest ({@link #other()}) is reading the data and bookkeeping. {@code threadCpu} is the thread's CPU time
  * (NaN where the JVM cannot tell); wall time well above it means the thread was runnable but not running
@@ -28,22 +28,6 @@ final class StepTiming {
   double jit;
   long entriesIn;
   long entriesOut;
-  int steps;
-
-  void add(StepTiming t) {
-    wall += t.wall;
-    compute += t.compute;
-    encode += t.encode;
-    decode += t.decode;
-    waiting += t.waiting;
-    threadCpu += t.threadCpu;
-    processCpu += t.processCpu;
-    gc += t.gc;
-    jit += t.jit;
-    entriesIn += t.entriesIn;
-    entriesOut += t.entriesOut;
-    steps += Math.max(1, t.steps);
-  }
 
   double other() {
     return Math.max(0, wall - compute - encode - decode - waiting);
