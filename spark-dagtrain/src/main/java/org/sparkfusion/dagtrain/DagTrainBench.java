@@ -45,6 +45,27 @@ final class DagTrainBench {
     };
   }
 
+  /**
+   * The model with its samples per step split into {@code --micro-batches} micro-batches instead of its default: as
+   * many samples per step, fewer per micro-batch, so the pipeline's fill and drain take a smaller share of a step.
+   * Samples are drawn per (step, micro-batch), so a different split trains on different samples: compare settings
+   * only within one run.
+   */
+  static BenchModel model(String name, Map<String, String> args) throws IOException {
+    BenchModel bm = model(name);
+    String m = args.get("micro-batches");
+    if (m == null) {
+      return bm;
+    }
+    int samples = bm.micro() * bm.batch();
+    int micro = Integer.parseInt(m);
+    if (micro < 1 || samples % micro != 0) {
+      throw new IllegalArgumentException("--micro-batches must divide the " + samples + " samples per step of "
+          + name + ", got " + m);
+    }
+    return new BenchModel(name, bm.graph(), bm.samples(), micro, samples / micro, bm.shape());
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new LinkedHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
@@ -53,22 +74,24 @@ final class DagTrainBench {
     Path out = Path.of(a.getOrDefault("out", "docs/benchmarks/dagtrain.md"));
     Path img = Path.of(a.getOrDefault("img", "docs/benchmarks/img"));
     int steps = Integer.parseInt(a.getOrDefault("steps", "30"));
-    String[] profiles = a.getOrDefault("profiles", "8mbit,100mbit,1gbit").split(",");
+    String profileList = a.getOrDefault("profiles", "8mbit,100mbit,1gbit");
+    // "none": in process, only the overhead section (pipeline vs one process on fast links)
+    String[] profiles = profileList.equals("none") ? new String[0] : profileList.split(",");
     String command = a.getOrDefault("command", "dev/bench-dagtrain.sh");
     double minFraction = Double.parseDouble(a.getOrDefault("min-fraction", "0.1"));
     gradientFeedback = Boolean.parseBoolean(a.getOrDefault("gradient-feedback", "true"));
     Files.createDirectories(img);
     String[] modelNames = a.getOrDefault("model", "gpt-wide,resnet-small").split(",");
     if (a.containsKey("schedules")) {
-      schedules(model(modelNames[0]), steps, Integer.parseInt(a.get("schedules")), out, command);
+      schedules(model(modelNames[0], a), steps, Integer.parseInt(a.get("schedules")), out, command);
       return;
     }
     if (Boolean.parseBoolean(a.getOrDefault("equivalence", "false"))) {
-      equivalence(model(modelNames[0]), steps, out, command);
+      equivalence(model(modelNames[0], a), steps, out, command);
       return;
     }
     if (a.containsKey("master")) {
-      testbed(a, model(modelNames[0]), steps, profiles, out, img, command, minFraction);
+      testbed(a, model(modelNames[0], a), steps, profiles, out, img, command, minFraction);
       return;
     }
     StringBuilder md = new StringBuilder();
@@ -97,7 +120,7 @@ final class DagTrainBench {
     BenchModel firstModel = null;
     double[] firstTimes = null;
     for (String modelName : modelNames) {
-    BenchModel bm = model(modelName);
+    BenchModel bm = model(modelName, a);
     Graph graph = bm.graph();
     int micro = bm.micro();
     int batch = bm.batch();
@@ -436,11 +459,15 @@ final class DagTrainBench {
         new Setting("(b) OP-Fence, none", "opfence", "none", 3),
         new Setting("(c) OP-Fence + Top-K 10%", "opfence", "topk:0.1", 3),
         new Setting("(d) OP-Fence + AdaTopK", "opfence", "adatopk", 3),
-        new Setting("(e) OP-Fence free (1..3 stages), AdaTopK", "opfence", "adatopk", 1))) {
+        new Setting("(e) OP-Fence free (1..3 stages), AdaTopK", "opfence", "adatopk", 1),
+        // the overhead pair: the whole model in one process on a full site, and the even 2-stage pipeline over both
+        // full sites (their link is 1 Gbit/s in every profile)
+        new Setting("(f) one process, site0", "even", "none", 1, new String[] {"10.77.0.10"}),
+        new Setting("(g) even 2-stage pipeline, sites 0-1", "even", "none", 2, new String[] {"10.77.0.10", "10.77.0.11"}))) {
       if (!only.contains(s.label().substring(1, 2))) {
         continue;
       }
-      if (s.planner().equals("even")) {
+      if (s.label().startsWith("(a)")) {
         // the even split does not look at the sites, so its placement is arbitrary: run it in the three rotations
         // of the site order (each site holds each stage once, the slow site2 is first, middle and last once)
         for (int[] order : new int[][] {{0, 1, 2}, {1, 2, 0}, {2, 0, 1}}) {
@@ -464,7 +491,7 @@ final class DagTrainBench {
         }
         Map<String, TrainingReport> reports = new LinkedHashMap<>();
         Map<String, Plan> plans = new LinkedHashMap<>();
-        for (Setting s : settings) {
+        for (Setting s : runOrder(settings)) {
           spark.conf().set(DagTrainConfig.MIN_STAGES.key(), Integer.toString(s.minStages()));
           TrainingReport r = new DagTrainer(graph).name(bm.name()).stages(3).planner(s.planner()).compression(s.compression())
               .evenHosts(s.evenHosts()).steps(steps).microBatches(micro).microBatchSize(batch).seed(1).fit(data);
@@ -475,6 +502,7 @@ final class DagTrainBench {
         md.append("## Testbed, slowest link ").append(profile).append("\n\n");
         table(md, settings, reports, plans);
         stageTable(md, settings, reports);
+        overheadLine(md, reports);
         String name = "dagtrain-testbed" + (siteCpus.isEmpty() ? "" : "-cpus") + "-loss-" + profile + ".png";
         plot(reports, bm.name() + " on the namespace testbed, slowest link " + profile, img.resolve(name));
         md.append("\n![loss vs wall time, testbed ").append(profile).append("](img/").append(name).append(")\n\n");
@@ -484,6 +512,23 @@ final class DagTrainBench {
       spark.stop();
     }
     System.out.println("wrote " + out);
+  }
+
+  /**
+   * The settings in the order they run on the testbed: fixed lossy compression last. The executor JVMs are reused
+   * from one setting to the next. When (d) ran right after (c), (d), whose AdaTopK kept every link dense and so ran
+   * exactly (b)'s code, measured 1.04-1.47x (b)'s step in all five profiles of two runs; (c)'s steps showed 0.1-0.9 s
+   * of JIT compilation each, so the likely cause is the reused JVMs recompiling the dense path after (c)'s Top-K code.
+   * Tables keep the label order.
+   */
+  static List<Setting> runOrder(List<Setting> settings) {
+    List<Setting> order = new ArrayList<>();
+    List<Setting> lossy = new ArrayList<>();
+    for (Setting s : settings) {
+      (s.compression().equals("none") || s.compression().equals("adatopk") ? order : lossy).add(s);
+    }
+    order.addAll(lossy);
+    return order;
   }
 
   /** Per-site CPU caps of the running testbed ("" when unlimited), for the report. */
@@ -566,6 +611,34 @@ final class DagTrainBench {
             t.decode(), t.waiting(), t.threadCpu(), t.processCpu(), t.gc(), t.frameDecode(), t.firstWall()));
       }
     }
+  }
+
+  /** With (f) and (g) in the run: step time of the 2-stage pipeline and of OP-Fence's free choice over one process. */
+  static void overheadLine(StringBuilder md, Map<String, TrainingReport> reports) {
+    TrainingReport one = null;
+    TrainingReport two = null;
+    TrainingReport free = null;
+    for (Map.Entry<String, TrainingReport> e : reports.entrySet()) {
+      if (e.getKey().startsWith("(f)")) {
+        one = e.getValue();
+      } else if (e.getKey().startsWith("(g)")) {
+        two = e.getValue();
+      } else if (e.getKey().startsWith("(e)")) {
+        free = e.getValue();
+      }
+    }
+    if (one == null || two == null) {
+      return;
+    }
+    double oneStep = one.seconds() / one.losses().size();
+    md.append(String.format(Locale.ROOT, "%nOverhead: the even 2-stage pipeline over site0 and site1 (g) takes %.2fx the"
+        + " step time of one process on site0 (f)", two.seconds() / two.losses().size() / oneStep));
+    if (free != null) {
+      md.append(String.format(Locale.ROOT, "; OP-Fence free to choose (e) takes %.2fx", free.seconds() / free.losses().size()
+          / oneStep));
+    }
+    md.append(String.format(Locale.ROOT, ". Final loss (f) %.6f, (g) %.6f (compression off, so they must match).%n",
+        one.losses().get(one.losses().size() - 1), two.losses().get(two.losses().size() - 1)));
   }
 
   static String ratio(double base, double t) {

@@ -42,6 +42,10 @@ public final class DagTrainConfig implements ConfigTable {
       "Largest accepted message payload; larger frames are rejected as corrupt.").checkedBy(v -> v >= 1, "at least 1");
   public static final ConfigEntry<Integer> PROBE_KB = ConfigEntry.integer(P + "probeKb", 1024,
       "Largest bandwidth probe per link at start, in KiB.").checkedBy(v -> v >= 16, "at least 16");
+  public static final ConfigEntry<Double> WARM_UP_SECONDS = ConfigEntry.doubleValue(P + "warmUpSeconds", 1.0,
+      "Seconds each stage runs its own ops on random data after planning and before the first step, so the JIT has"
+          + " compiled them for this plan (no training state changes); 0 runs one pass.").checkedBy(v -> v >= 0,
+      "non-negative");
   public static final ConfigEntry<Integer> FAIL_AT_STEP = ConfigEntry.integer(P + "test.failAtStep", -1,
       "Testing only: the task of stage test.failStage throws at this step in the first attempt of the barrier stage.");
   public static final ConfigEntry<Integer> FAIL_STAGE = ConfigEntry.integer(P + "test.failStage", 0,
@@ -61,6 +65,6 @@ public final class DagTrainConfig implements ConfigTable {
   public List<ConfigEntry<?>> entries() {
     return List.of(MICRO_BATCHES, MICRO_BATCH_SIZE, SCHEDULE, OPTIMIZER, LEARNING_RATE, CHECKPOINT_DIR, CHECKPOINT_EVERY,
         PEER_TIMEOUT_MS, MIN_FRACTION, ERROR_FEEDBACK, MIN_STAGES, MEMORY_BUDGET_MB, LINK_RATES, MAX_MESSAGE_MB, PROBE_KB,
-        FAIL_AT_STEP, FAIL_STAGE);
+        WARM_UP_SECONDS, FAIL_AT_STEP, FAIL_STAGE);
   }
 }

@@ -54,7 +54,8 @@ public final class DagTrainer {
 
   /**
    * Even split only (benchmarks): place stage i on the executor at {@code hosts[i]} instead of on task i, so a
-   * baseline's placement can be fixed rather than left to the order in which Spark hands out barrier tasks.
+   * baseline's placement can be fixed rather than left to the order in which Spark hands out barrier tasks. Listing
+   * fewer hosts than tasks makes that many even stages; the tasks on the other hosts stay idle.
    */
   DagTrainer evenHosts(String... hosts) {
     this.evenHosts = String.join(",", hosts);
@@ -175,6 +176,7 @@ public final class DagTrainer {
     s.linkRates = DagTrainConfig.LINK_RATES.get(c);
     s.maxMessageMb = DagTrainConfig.MAX_MESSAGE_MB.get(c);
     s.probeKb = DagTrainConfig.PROBE_KB.get(c);
+    s.warmUpSeconds = DagTrainConfig.WARM_UP_SECONDS.get(c);
     s.memoryBudgetMb = DagTrainConfig.MEMORY_BUDGET_MB.get(c);
     s.failAtStep = DagTrainConfig.FAIL_AT_STEP.get(c);
     s.failStage = DagTrainConfig.FAIL_STAGE.get(c);

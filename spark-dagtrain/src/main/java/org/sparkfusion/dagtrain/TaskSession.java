@@ -214,13 +214,14 @@ final class TaskSession {
       if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
         return Planner.even(m, n);
       }
+      // one even stage per listed host, in that order; tasks on hosts not listed stay idle
       String[] hosts = spec.evenHosts.split(",");
-      if (hosts.length != n) {
+      if (hosts.length > n) {
         throw new IllegalArgumentException("even placement lists " + hosts.length + " hosts for " + n + " tasks: "
             + spec.evenHosts);
       }
-      int[] execs = new int[n];
-      for (int s = 0; s < n; s++) {
+      int[] execs = new int[hosts.length];
+      for (int s = 0; s < hosts.length; s++) {
         execs[s] = -1;
         for (int i = 0; i < n; i++) {
           if (names[i].endsWith("@" + hosts[s].trim())) {
@@ -232,7 +233,7 @@ final class TaskSession {
               + String.join(", ", names) + ")");
         }
       }
-      return Planner.even(m, n, execs);
+      return Planner.even(m, hosts.length, execs);
     }
     // any executor may run the first stage: the samples move there once before training (see run)
     return Planner.opFence(m, Math.min(spec.minStages, n), n, -1);
@@ -328,6 +329,11 @@ final class TaskSession {
     ArrayNode tJit = timing.putArray("jit");
     ArrayNode tFrames = timing.putArray("frame_decode");
     ArrayNode tEntries = timing.putArray("message_entries");
+    long warmFrom = System.nanoTime();
+    int passes = StageWarmUp.run(graph, plan.stages.get(stage).from(), plan.stages.get(stage).to(), spec.microBatchSize,
+        spec.seed, spec.warmUpSeconds, 1000);
+    LOG.info("dagtrain stage {} warmed up its ops: {} passes in {} ms", stage, passes,
+        String.format("%.0f", (System.nanoTime() - warmFrom) / 1e6));
     long waitFrom = System.nanoTime();
     net.startTogether(otherStagesExecutors(execOf, stage));
     LOG.info("dagtrain stage {} starts training after {} ms waiting for the other stages to be ready", stage,

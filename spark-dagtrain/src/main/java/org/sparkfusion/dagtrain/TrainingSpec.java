@@ -29,6 +29,7 @@ final class TrainingSpec implements Serializable {
   String linkRates;
   int maxMessageMb;
   int probeKb;
+  double warmUpSeconds;
   long memoryBudgetMb;
   int failAtStep;
   int failStage;

@@ -109,7 +109,7 @@ final class WorkloadEstimator {
     return elapsed / passes;
   }
 
-  private static int labelBound(Graph g, Node input) {
+  static int labelBound(Graph g, Node input) {
     int bound = Integer.MAX_VALUE;
     for (Node n : g.nodes()) {
       for (int k = 0; k < n.inputs().size(); k++) {
