@@ -222,7 +222,7 @@ final class DagTrainBench {
         }
         md.append(String.format(Locale.ROOT, "| %s | %d (%s) | %s | %s | %s | %.2f | %.1f | %s | %s | %.4f | %+.1f%% | %.1f MB |%n",
             s.label(), p.stageCount(), sites(p), kept.isEmpty() ? "-" : kept, comp, linkT.length() == 0 ? "-" : linkT,
-            r.seconds() / r.losses().size(), r.throughput(),
+            stepSeconds(r), r.throughput(),
             Double.isNaN(t) ? "not reached" : String.format(Locale.ROOT, "%.1f", t),
             Double.isNaN(t) || Double.isNaN(baseTime) ? "-" : String.format(Locale.ROOT, "%.2fx", baseTime / t), fin,
             100 * (fin - baseFin) / baseFin, bytes / 1e6));
@@ -584,7 +584,7 @@ final class DagTrainBench {
         on.append(on.length() == 0 ? "" : ", ").append(siteOf(st.executorName()));
       }
       md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %.2f | %.1f | %s | %s | %s | %.4f | %+.1f%% | %.1f MB |%n",
-          s.label(), on, bw.length() == 0 ? "-" : bw, kept.isEmpty() ? "-" : kept, p.stepSeconds, r.seconds() / r.losses().size(),
+          s.label(), on, bw.length() == 0 ? "-" : bw, kept.isEmpty() ? "-" : kept, p.stepSeconds, stepSeconds(r),
           r.throughput(), Double.isNaN(t) ? "not reached" : String.format(Locale.ROOT, "%.1f", t),
           ratio(meanBase, t), ratio(bestBase, t), fin, 100 * (fin - baseFin) / baseFin, bytes / 1e6));
     }
@@ -630,15 +630,18 @@ final class DagTrainBench {
     if (one == null || two == null) {
       return;
     }
-    double oneStep = one.seconds() / one.losses().size();
     md.append(String.format(Locale.ROOT, "%nOverhead: the even 2-stage pipeline over site0 and site1 (g) takes %.2fx the"
-        + " step time of one process on site0 (f)", two.seconds() / two.losses().size() / oneStep));
+        + " step time of one process on site0 (f)", stepSeconds(two) / stepSeconds(one)));
     if (free != null) {
-      md.append(String.format(Locale.ROOT, "; OP-Fence free to choose (e) takes %.2fx", free.seconds() / free.losses().size()
-          / oneStep));
+      md.append(String.format(Locale.ROOT, "; OP-Fence free to choose (e) takes %.2fx", stepSeconds(free) / stepSeconds(one)));
     }
     md.append(String.format(Locale.ROOT, ". Final loss (f) %.6f, (g) %.6f (compression off, so they must match).%n",
-        one.losses().get(one.losses().size() - 1), two.losses().get(two.losses().size() - 1)));
+        one.finalLoss(), two.finalLoss()));
+  }
+
+  /** Measured wall-clock seconds per step of a run. */
+  static double stepSeconds(TrainingReport r) {
+    return r.seconds() / r.losses().size();
   }
 
   static String ratio(double base, double t) {

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * Runs a stage's ops forward and backward on random micro-batches through a throwaway {@link StageRunner} after
  * planning and before the first step. In a reused executor JVM the ops of a new plan meet the JIT's profile of the
  * previous one and get recompiled; without this the first steps pay for it (on the testbed the executor logs showed
- * 100-385 ms of compilation within steps 0-6 of a fit, with the compute thread descheduled meanwhile). It touches no
+ * 80-385 ms of compilation within steps 0-6 of a fit, with the compute thread descheduled meanwhile). It touches no
  * state of the training run: own parameters, own random inputs, no optimizer step.
  */
 final class StageWarmUp {
@@ -20,12 +20,12 @@ final class StageWarmUp {
     SplittableRandom r = new SplittableRandom(seed);
     Map<String, Tensor> in = new HashMap<>();
     for (String name : Partition.liveAt(graph, from)) {
-      in.put(name, random(graph, graph.node(name), microBatchSize, r));
+      in.put(name, WorkloadEstimator.randomValues(graph, graph.node(name), microBatchSize, r));
     }
     for (int i = from; i < to; i++) {
       Node n = graph.nodes().get(i);
       if (n.isInput()) {
-        in.put(n.name(), random(graph, n, microBatchSize, r));
+        in.put(n.name(), WorkloadEstimator.randomValues(graph, n, microBatchSize, r));
       }
     }
     long start = System.nanoTime();
@@ -44,15 +44,5 @@ final class StageWarmUp {
       passes++;
     }
     return passes;
-  }
-
-  private static Tensor random(Graph graph, Node n, int batch, SplittableRandom r) {
-    Tensor t = Tensor.zeros(Op.batchShape(batch, n.output().shape()));
-    boolean ints = n.output().dtype() == DType.INT;
-    int bound = ints ? WorkloadEstimator.labelBound(graph, n) : 0;
-    for (int k = 0; k < t.data.length; k++) {
-      t.data[k] = ints ? r.nextInt(bound) : r.nextDouble(-1, 1);
-    }
-    return t;
   }
 }

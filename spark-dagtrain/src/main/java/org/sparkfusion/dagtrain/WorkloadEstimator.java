@@ -54,12 +54,7 @@ final class WorkloadEstimator {
     for (int i = 0; i < nodes.size(); i++) {
       Node n = nodes.get(i);
       if (n.isInput()) {
-        Tensor t = Tensor.zeros(Op.batchShape(microBatchSize, n.output().shape()));
-        int bound = labelBound(g, n);
-        for (int k = 0; k < t.size(); k++) {
-          t.data[k] = n.output().dtype() == DType.INT ? r.nextInt(bound) : r.nextDouble(-1, 1);
-        }
-        values.put(n.name(), t);
+        values.put(n.name(), randomValues(g, n, microBatchSize, r));
         continue;
       }
       Tensor[] args = n.inputs().stream().map(values::get).toArray(Tensor[]::new);
@@ -109,7 +104,20 @@ final class WorkloadEstimator {
     return elapsed / passes;
   }
 
-  static int labelBound(Graph g, Node input) {
+  /**
+   * A micro-batch of random values for node {@code n}'s output: uniform in [-1, 1) for floats, valid indices (below
+   * the vocabulary or class count of the ops reading it) for ints.
+   */
+  static Tensor randomValues(Graph g, Node n, int microBatchSize, SplittableRandom r) {
+    Tensor t = Tensor.zeros(Op.batchShape(microBatchSize, n.output().shape()));
+    int bound = labelBound(g, n);
+    for (int k = 0; k < t.size(); k++) {
+      t.data[k] = n.output().dtype() == DType.INT ? r.nextInt(bound) : r.nextDouble(-1, 1);
+    }
+    return t;
+  }
+
+  private static int labelBound(Graph g, Node input) {
     int bound = Integer.MAX_VALUE;
     for (Node n : g.nodes()) {
       for (int k = 0; k < n.inputs().size(); k++) {
