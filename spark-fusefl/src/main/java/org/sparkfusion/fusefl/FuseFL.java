@@ -106,6 +106,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   private IntParam augmentShift;
   private BooleanParam augmentFlip;
   private Param<String> learningRateSchedule;
+  private DoubleParam weightDecay;
+  private DoubleParam dropout;
   private Param<String> headFeatures;
   private IntParam numClasses;
   private IntArrayParam inputShape;
@@ -153,6 +155,12 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     learningRateSchedule = new Param<>(this, "learningRateSchedule",
         "constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)",
         ParamValidators.inArray(new String[] {"constant", "cosine"}));
+    weightDecay = new DoubleParam(this, "weightDecay",
+        "weight decay in the client tasks: every step also subtracts learningRate x weightDecay x W from each weight "
+            + "matrix W (not biases or BatchNorm); 0 = none", ParamValidators.gtEq(0));
+    dropout = new DoubleParam(this, "dropout",
+        "dropout in the client tasks: probability of zeroing each output of a hidden dense layer while training "
+            + "(the cnn, cnn-small and mlp4 backbones' dense layers); 0 = none", ParamValidators.inRange(0, 1, true, false));
     headFeatures = new Param<>(this, "headFeatures",
         "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
         ParamValidators.inArray(new String[] {"concat", "sum"}));
@@ -182,6 +190,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     setDefault(augmentShift, 0);
     setDefault(augmentFlip, false);
     setDefault(learningRateSchedule, "constant");
+    setDefault(weightDecay, 0.0);
+    setDefault(dropout, 0.0);
     setDefault(headFeatures, "concat");
     setDefault(numClasses, 0);
     setDefault(inputShape, new int[0]);
@@ -216,6 +226,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public IntParam augmentShift() { return augmentShift; }
   public BooleanParam augmentFlip() { return augmentFlip; }
   public Param<String> learningRateSchedule() { return learningRateSchedule; }
+  public DoubleParam weightDecay() { return weightDecay; }
+  public DoubleParam dropout() { return dropout; }
   public Param<String> headFeatures() { return headFeatures; }
   public IntParam numClasses() { return numClasses; }
   public IntArrayParam inputShape() { return inputShape; }
@@ -247,6 +259,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public FuseFL setAugmentShift(int v) { set(augmentShift, v); return this; }
   public FuseFL setAugmentFlip(boolean v) { set(augmentFlip, v); return this; }
   public FuseFL setLearningRateSchedule(String v) { set(learningRateSchedule, v); return this; }
+  public FuseFL setWeightDecay(double v) { set(weightDecay, v); return this; }
+  public FuseFL setDropout(double v) { set(dropout, v); return this; }
   public FuseFL setHeadFeatures(String v) { set(headFeatures, v); return this; }
   public FuseFL setNumClasses(int v) { set(numClasses, v); return this; }
   public FuseFL setInputShape(int[] v) { set(inputShape, v); return this; }
@@ -432,7 +446,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
 
   TrainingConfig trainingConfig(int epochs) {
     return new TrainingConfig(epochs, intParam(batchSize), doubleParam(learningRate), doubleParam(momentum), getSeed(),
-        intParam(augmentShift), boolParam(augmentFlip), "cosine".equals($(learningRateSchedule)), 0);
+        intParam(augmentShift), boolParam(augmentFlip), "cosine".equals($(learningRateSchedule)), 0,
+        doubleParam(weightDecay), doubleParam(dropout));
   }
 
   int clientWidth(int clients) {

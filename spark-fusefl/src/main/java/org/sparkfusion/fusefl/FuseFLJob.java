@@ -31,7 +31,7 @@ import org.sparkfusion.fusefl.data.MnistJson;
  * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
  * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
- * [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
+ * [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
  * </pre>
  */
 public final class FuseFLJob {
@@ -69,6 +69,8 @@ public final class FuseFLJob {
     boolean augmentFlip;
     String lrSchedule = "constant";
     boolean scaleWidth = true;
+    double weightDecay;
+    double dropout;
   }
 
   static Options parse(String[] args) {
@@ -117,6 +119,8 @@ public final class FuseFLJob {
           case "--label": o.label = v; break;
           case "--augment-shift": o.augmentShift = Integer.parseInt(v); break;
           case "--lr-schedule": o.lrSchedule = v; break;
+          case "--weight-decay": o.weightDecay = Double.parseDouble(v); break;
+          case "--dropout": o.dropout = Double.parseDouble(v); break;
           default: throw new IllegalArgumentException("Unknown flag " + a + usage());
         }
       } catch (NumberFormatException e) {
@@ -147,7 +151,7 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--no-scale-width] [--fmnist-dir DIR] "
+        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] "
         + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 
@@ -221,7 +225,8 @@ public final class FuseFLJob {
         .setSeed(o.seed).setWidth(o.width).setLearningRate(o.lr).setBatchSize(o.batch).setAdaptor(o.adaptor)
         .setCalibrate(o.calibrate).setNumClasses(10).setBackbone(o.backbone).setMomentum(o.momentum)
         .setCalibrationEpochs(o.calibrationEpochs).setAugmentShift(o.augmentShift).setScaleWidth(o.scaleWidth)
-        .setAugmentFlip(o.augmentFlip).setLearningRateSchedule(o.lrSchedule);
+        .setAugmentFlip(o.augmentFlip).setLearningRateSchedule(o.lrSchedule).setWeightDecay(o.weightDecay)
+        .setDropout(o.dropout);
     List<Result> results = new ArrayList<>();
     if (o.methods.contains("fusefl")) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
@@ -308,6 +313,8 @@ public final class FuseFLJob {
     root.put("augment_flip", o.augmentFlip);
     root.put("lr_schedule", o.lrSchedule);
     root.put("scale_width", o.scaleWidth);
+    root.put("weight_decay", o.weightDecay);
+    root.put("dropout", o.dropout);
     ArrayNode arr = root.putArray("results");
     for (Result r : results) {
       ObjectNode n = arr.addObject();

@@ -42,4 +42,21 @@ class FuseFLJobOptionsTest {
         .hasMessageContaining("augmentShift");
     assertThat(new FuseFL().setAugmentShift(2).trainingConfig(3).augmentShift()).isEqualTo(2);
   }
+
+  @Test
+  void regularisationFlagsReachTheTrainingConfigAndBadValuesAreRefusedByName() {
+    FuseFLJob.Options o = FuseFLJob.parse(new String[] {"--dataset", "fmnist", "--weight-decay", "5e-4", "--dropout",
+        "0.3"});
+    assertThat(o.weightDecay).isEqualTo(5e-4);
+    assertThat(o.dropout).isEqualTo(0.3);
+    org.sparkfusion.fusefl.core.TrainingConfig c = new FuseFL().setWeightDecay(5e-4).setDropout(0.3).trainingConfig(3);
+    assertThat(c.weightDecay()).isEqualTo(5e-4);
+    assertThat(c.dropout()).isEqualTo(0.3);
+    assertThat(c.forRows(100).dropout()).isEqualTo(0.3);
+    assertThat(new FuseFL().trainingConfig(3).weightDecay()).isZero();
+    assertThatThrownBy(() -> new FuseFL().setDropout(1.0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("dropout");
+    assertThatThrownBy(() -> new FuseFL().setWeightDecay(-1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("weightDecay");
+  }
 }

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -19,6 +20,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -307,6 +309,11 @@ public final class ClientArchitecture implements java.io.Serializable {
     return new Layout(withAdaptor ? 1 : 0, first, start, length, pool, out);
   }
 
+  /** DL4J's dropOut takes the probability of keeping a unit. */
+  private static <B extends Layer.Builder<B>> B withDropout(B builder, boolean afterDense, TrainingConfig cfg) {
+    return afterDense && cfg.dropout() > 0 ? builder.dropOut(1 - cfg.dropout()) : builder;
+  }
+
   private Layer conv(ConvolutionLayer.Builder b) {
     return fastConv ? new FastConvolution(b) : b.build();
   }
@@ -326,6 +333,8 @@ public final class ClientArchitecture implements java.io.Serializable {
           : conv(new ConvolutionLayer.Builder(1, 1).nOut(outChannels(first - 1)).stride(1, 1)
               .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)));
     }
+    // Dropout acts on the output of every hidden dense layer, i.e. on the input of the layer after it.
+    boolean afterDense = false;
     for (int b = first; b <= last; b++) {
       for (int i = 0; i < blockWidths[b].length; i++) {
         int s = blockStrides[b][i];
@@ -349,9 +358,11 @@ public final class ClientArchitecture implements java.io.Serializable {
           continue;
         }
         layers.add(kind == DENSE
-            ? new DenseLayer.Builder().nOut(blockWidths[b][i]).activation(Activation.IDENTITY).build()
+            ? withDropout(new DenseLayer.Builder(), afterDense, cfg).nOut(blockWidths[b][i])
+                .activation(Activation.IDENTITY).build()
             : new ConvolutionLayer.Builder(3, 3).nOut(blockWidths[b][i]).stride(s, s)
                 .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build());
+        afterDense = kind == DENSE;
         layers.add(new BatchNormalization.Builder().build());
         layers.add(new ActivationLayer.Builder().activation(Activation.RELU).build());
       }
@@ -360,16 +371,24 @@ public final class ClientArchitecture implements java.io.Serializable {
       layers.add(new GlobalPoolingLayer.Builder(PoolingType.AVG).build());
     }
     if (withHead) {
-      layers.add(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(numClasses)
-          .activation(Activation.SOFTMAX).build());
+      layers.add(withDropout(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT), afterDense, cfg)
+          .nOut(numClasses).activation(Activation.SOFTMAX).build());
     }
-    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+    if (layers.get(0) instanceof FastConvolution firstConv) {
+      // Its input is an image or frozen fused features: no gradient flows below it.
+      firstConv.setInputGradient(false);
+    }
+    NeuralNetConfiguration.Builder global = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
         .updater(cfg.updater())
-        .weightInit(WeightInit.RELU)
-        .list();
+        .weightInit(WeightInit.RELU);
+    NeuralNetConfiguration.ListBuilder list = global.list();
     for (Layer l : layers) {
+      if (cfg.weightDecay() > 0 && l instanceof BaseLayer weighted) {
+        // Per layer: DL4J 1.0.0-M2.1 lists a global weightDecay twice on every layer, applying it twice.
+        weighted.setRegularization(new ArrayList<>(List.of(new WeightDecay(cfg.weightDecay(), true))));
+      }
       list.layer(l);
     }
     if (pixelAdaptor) {

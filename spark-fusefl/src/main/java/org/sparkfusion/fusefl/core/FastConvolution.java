@@ -19,6 +19,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public class FastConvolution extends ConvolutionLayer {
   private static final long serialVersionUID = 1L;
+  /**
+   * Whether backpropagation computes the gradient with respect to the layer's input. False for the first layer of a
+   * network whose input needs none (images, frozen features): DL4J drops that gradient when fitting anyway.
+   */
+  private boolean inputGradient = true;
 
   public FastConvolution() {}
 
@@ -38,6 +43,14 @@ public class FastConvolution extends ConvolutionLayer {
     ret.setParamTable(table);
     ret.setConf(conf);
     return ret;
+  }
+
+  public boolean isInputGradient() {
+    return inputGradient;
+  }
+
+  public void setInputGradient(boolean inputGradient) {
+    this.inputGradient = inputGradient;
   }
 
   @Override

@@ -266,7 +266,8 @@ final class FastConvolutionLayer extends ConvolutionLayer {
       INDArray w = weights2d(outC, rows);
       dwArr = Nd4j.zeros(DataType.FLOAT, outC, rows);
       db = new float[outC];
-      dx = new float[x.length];
+      boolean inputGradient = ((FastConvolution) layerConf()).isInputGradient();
+      dx = inputGradient ? new float[x.length] : null;
       int step = chunk(g, n);
       int span = step * p;
       Buffers buf = buffers(rows, outC, span);
@@ -295,9 +296,11 @@ final class FastConvolutionLayer extends ConvolutionLayer {
         colB.put(0, buf.colJ, 0, buf.colJ.length);
         outB.put(0, dz, 0, dz.length);
         Nd4j.gemm(buf.outN, buf.colN, dwArr, false, true, 1.0, 1.0);
-        Nd4j.gemm(w, buf.outN, buf.dcolN, true, false, 1.0, 0.0);
-        dcolB.get(0, buf.dcolJ, 0, buf.dcolJ.length);
-        g.col2im(buf.dcolJ, first, nb, dx, span);
+        if (inputGradient) {
+          Nd4j.gemm(w, buf.outN, buf.dcolN, true, false, 1.0, 0.0);
+          dcolB.get(0, buf.dcolJ, 0, buf.dcolJ.length);
+          g.col2im(buf.dcolJ, first, nb, dx, span);
+        }
       }
     }
     Gradient ret = new DefaultGradient();
@@ -310,6 +313,6 @@ final class FastConvolutionLayer extends ConvolutionLayer {
     weightView.assign(dwArr.reshape('c', weightView.shape()));
     ret.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightView, 'c');
     weightNoiseParams.clear();
-    return new Pair<>(ret, toWorkspace(workspaceMgr, ArrayType.ACTIVATION_GRAD, dx, input.shape()));
+    return new Pair<>(ret, dx == null ? null : toWorkspace(workspaceMgr, ArrayType.ACTIVATION_GRAD, dx, input.shape()));
   }
 }

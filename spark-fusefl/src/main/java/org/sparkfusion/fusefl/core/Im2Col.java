@@ -100,22 +100,26 @@ final class Im2Col {
     }
   }
 
-  /** Adds the column gradients {@code cols} (rows {@code span} apart) of images [first, first+nb) into {@code dx}. */
+  /**
+   * Adds the column gradients {@code cols} (rows {@code span} apart) of images [first, first+nb) into {@code dx}.
+   * Image by image, so the image's gradient planes stay in cache while its 25-odd column rows are added in; every
+   * element still receives its terms in (c, ky, kx) order.
+   */
   void col2im(float[] cols, int first, int nb, float[] dx, int span) {
     int p = pixels();
     int imageSize = channels * height * width;
-    for (int c = 0; c < channels; c++) {
-      for (int ky = 0; ky < kh; ky++) {
-        for (int kx = 0; kx < kw; kx++) {
-          int row = ((c * kh + ky) * kw + kx) * span;
-          int x0 = oxStart(kx);
-          int x1 = oxEnd(kx);
-          if (x1 <= x0) {
-            continue;
-          }
-          for (int n = 0; n < nb; n++) {
-            int plane = (first + n) * imageSize + c * height * width;
-            int base = row + n * p;
+    for (int n = 0; n < nb; n++) {
+      for (int c = 0; c < channels; c++) {
+        int plane = (first + n) * imageSize + c * height * width;
+        for (int ky = 0; ky < kh; ky++) {
+          for (int kx = 0; kx < kw; kx++) {
+            int x0 = oxStart(kx);
+            int x1 = oxEnd(kx);
+            if (x1 <= x0) {
+              continue;
+            }
+            int base = ((c * kh + ky) * kw + kx) * span + n * p;
+            int len = x1 - x0;
             for (int oy = 0; oy < outH; oy++) {
               int iy = oy * stride + ky - padTop;
               if (iy < 0 || iy >= height) {
@@ -123,7 +127,6 @@ final class Im2Col {
               }
               int src = base + oy * outW + x0;
               int dst = plane + iy * width + x0 * stride + kx - padLeft;
-              int len = x1 - x0;
               if (stride == 1) {
                 for (int i = 0; i < len; i++) {
                   dx[dst + i] += cols[src + i];

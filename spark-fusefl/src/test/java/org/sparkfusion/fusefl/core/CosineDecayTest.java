@@ -24,7 +24,7 @@ class CosineDecayTest {
   @Test
   void aTrainingNetworkUsesItSurvivesSerialisationAndStepsShrink() {
     ClientArchitecture arch = ClientArchitecture.of("mlp4", new ImageShape(1, 4, 4), 3, 2, 2, 0);
-    TrainingConfig cfg = new TrainingConfig(2, 4, 0.05, 0.9, 1, 0, false, true, 0).forRows(10);
+    TrainingConfig cfg = new TrainingConfig(2, 4, 0.05, 0.9, 1, 0, false, true, 0, 0, 0).forRows(10);
     assertThat(cfg.scheduleIterations()).isEqualTo(6); // 2 epochs x ceil(10 / 4) batches
     MultiLayerNetwork net = arch.trainingNetwork(0, 1, false, cfg, 7);
     Nesterovs u = (Nesterovs) net.getLayer(0).conf().getLayer().getUpdaterByParam("W");

@@ -189,4 +189,29 @@ class FastConvolutionTest {
     bad.init();
     assertThatThrownBy(() -> bad.output(x, false)).hasMessageContaining("dilation 1 only");
   }
+
+  @Test
+  void aFirstLayerWithoutInputGradientTrainsExactlyTheSameAndSaysSoInItsFormat() {
+    MultiLayerNetwork full = net(true, 5, 1, ConvolutionMode.Same, Activation.RELU, 1, 8, 8, 3);
+    MultiLayerNetwork lean = net(true, 5, 1, ConvolutionMode.Same, Activation.RELU, 1, 8, 8, 3);
+    ((FastConvolution) lean.getLayer(0).conf().getLayer()).setInputGradient(false);
+    Nd4j.getRandom().setSeed(11);
+    INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, 8, 8);
+    INDArray y = Nd4j.rand(DataType.FLOAT, 4, 3);
+    for (int step = 0; step < 3; step++) {
+      full.fit(x, y);
+      lean.fit(x, y);
+    }
+    assertThat(lean.params()).isEqualTo(full.params());
+    // The input gradient is there on request only.
+    assertThat(full.calculateGradients(x, y, null, null).getSecond()).isNotNull();
+    assertThat(lean.calculateGradients(x, y, null, null).getSecond()).isNull();
+    MultiLayerNetwork back = Networks.fromBytes(Networks.toBytes(lean), "test");
+    assertThat(((FastConvolution) back.getLayer(0).conf().getLayer()).isInputGradient()).isFalse();
+    // The client networks' first convolution needs no input gradient; the ones above it do.
+    MultiLayerNetwork client = ClientArchitecture.of("cnn", new ImageShape(1, 12, 12), 3, 2, 2, 0)
+        .trainingNetwork(0, 1, false, new TrainingConfig(1, 4, 0.01, 0.9, 1), 7);
+    assertThat(((FastConvolution) client.getLayer(0).conf().getLayer()).isInputGradient()).isFalse();
+    assertThat(((FastConvolution) client.getLayer(2).conf().getLayer()).isInputGradient()).isTrue();
+  }
 }
