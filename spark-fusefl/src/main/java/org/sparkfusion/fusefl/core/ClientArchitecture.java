@@ -378,12 +378,12 @@ public final class ClientArchitecture implements java.io.Serializable {
       // Its input is an image or frozen fused features: no gradient flows below it.
       firstConv.setInputGradient(false);
     }
-    NeuralNetConfiguration.Builder global = new NeuralNetConfiguration.Builder()
+    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
         .updater(cfg.updater())
-        .weightInit(WeightInit.RELU);
-    NeuralNetConfiguration.ListBuilder list = global.list();
+        .weightInit(WeightInit.RELU)
+        .list();
     for (Layer l : layers) {
       if (cfg.weightDecay() > 0 && l instanceof BaseLayer weighted) {
         // Per layer: DL4J 1.0.0-M2.1 lists a global weightDecay twice on every layer, applying it twice.

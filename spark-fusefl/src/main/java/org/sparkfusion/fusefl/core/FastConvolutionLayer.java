@@ -44,7 +44,8 @@ final class FastConvolutionLayer extends ConvolutionLayer {
 
   /**
    * Reused matrices for one chunk size: cols / dCols [rows, span], products [outC, span]. {@code colJ} only ever
-   * receives im2col output, so its padding positions stay zero.
+   * receives im2col output, so its padding positions stay zero. The dCols pair is allocated on first use: inference
+   * and a first layer without input gradient never need it.
    */
   private static final class Buffers {
     final int rows;
@@ -52,10 +53,10 @@ final class FastConvolutionLayer extends ConvolutionLayer {
     final int span;
     final float[] colJ;
     final float[] outJ;
-    final float[] dcolJ;
     final INDArray colN;
-    final INDArray dcolN;
     final INDArray outN;
+    private float[] dcolJ;
+    private INDArray dcolN;
 
     Buffers(int rows, int outC, int span) {
       this.rows = rows;
@@ -63,10 +64,15 @@ final class FastConvolutionLayer extends ConvolutionLayer {
       this.span = span;
       colJ = new float[rows * span];
       outJ = new float[outC * span];
-      dcolJ = new float[rows * span];
       colN = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, span);
-      dcolN = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, span);
       outN = Nd4j.createUninitializedDetached(DataType.FLOAT, outC, span);
+    }
+
+    void allocateInputGradient() {
+      if (dcolN == null) {
+        dcolJ = new float[rows * span];
+        dcolN = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, span);
+      }
     }
   }
 
@@ -273,7 +279,11 @@ final class FastConvolutionLayer extends ConvolutionLayer {
       Buffers buf = buffers(rows, outC, span);
       FloatBuffer colB = nio(buf.colN);
       FloatBuffer outB = nio(buf.outN);
-      FloatBuffer dcolB = nio(buf.dcolN);
+      FloatBuffer dcolB = null;
+      if (inputGradient) {
+        buf.allocateInputGradient();
+        dcolB = nio(buf.dcolN);
+      }
       for (int first = 0; first < n; first += step) {
         int nb = Math.min(step, n - first);
         float[] dz = buf.outJ;
