@@ -72,8 +72,10 @@ if v:
 if target != out:
     old = json.load(open(out))
     keys = ("dataset", "clients", "alpha", "blocks", "seed", "epochs", "width", "backbone", "lr", "batch",
-            "augment_shift", "augment_flip", "lr_schedule", "scale_width", "train_limit", "test_rows")
-    diff = [k for k in keys if old.get(k) != r.get(k)]
+            "augment_shift", "augment_flip", "augment_fused_stages", "adaptor_init", "lr_schedule", "scale_width", "train_limit", "test_rows")
+    # Keys added later: a JSON written before them holds the default.
+    default = {"augment_fused_stages": True, "adaptor_init": "random"}
+    diff = [k for k in keys if old.get(k, default.get(k)) != r.get(k, default.get(k))]
     if diff:
         sys.exit("BENCH_APPEND: %s differs from %s in %s" % (target, out, diff))
     names = [x["method"] for x in r["results"]]

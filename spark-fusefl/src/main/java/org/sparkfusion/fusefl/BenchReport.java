@@ -200,8 +200,9 @@ final class BenchReport {
   }
 
   /**
-   * The backbone plus what else changes the network or its training: "cnn+shift2", "cnn lr0.02", "cnn (unscaled)",
-   * "cnn ccvr10" (CCVR passes other than 5).
+   * The backbone plus what else changes the network or its training: "cnn+shift2", "cnn+shift2@stage1" (FuseFL
+   * augments its first stage only), "cnn+own" (adaptors start from the own branch), "cnn lr0.02", "cnn (unscaled)",
+   * "cnn ccvr10" (CCVR passes other than 5), "cnn seed2" (a seed other than 1).
    */
   static String variant(JsonNode r) {
     String v = r.path("backbone").asText("cnn4");
@@ -212,8 +213,14 @@ final class BenchReport {
     if (r.path("augment_flip").asBoolean(false)) {
       v += "+flip";
     }
+    if ((shift > 0 || r.path("augment_flip").asBoolean(false)) && !r.path("augment_fused_stages").asBoolean(true)) {
+      v += "@stage1";
+    }
     if (r.path("lr_schedule").asText("constant").equals("cosine")) {
       v += "+cos";
+    }
+    if (r.path("adaptor_init").asText("random").equals("own-branch")) {
+      v += "+own";
     }
     double lr = r.path("lr").asDouble(0.01);
     if (lr != 0.01) {
@@ -225,6 +232,10 @@ final class BenchReport {
     }
     if (!r.path("scale_width").asBoolean(true)) {
       v += " (unscaled)";
+    }
+    long seed = r.path("seed").asLong(1);
+    if (seed != 1) {
+      v += " seed" + seed;
     }
     return v;
   }

@@ -42,10 +42,11 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
   private final int failFirstAttemptOfStage;
   private final int batchSize;
   private final boolean concatHeadInput;
+  private final boolean adaptorFromOwnBranch;
 
   ClientStageTask(Kind kind, ClientArchitecture[] archs, int stage, Adaptor adaptor, int inChannels, TrainingConfig cfg,
       Broadcast<byte[]> fused, Broadcast<byte[]> states, long initSeed, boolean sharedInit, int failFirstAttemptOfStage,
-      int batchSize, boolean concatHeadInput) {
+      int batchSize, boolean concatHeadInput, boolean adaptorFromOwnBranch) {
     this.kind = kind;
     this.archs = archs;
     this.stage = stage;
@@ -59,6 +60,7 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
     this.failFirstAttemptOfStage = failFirstAttemptOfStage;
     this.batchSize = batchSize;
     this.concatHeadInput = concatHeadInput;
+    this.adaptorFromOwnBranch = adaptorFromOwnBranch;
   }
 
   @Override
@@ -94,12 +96,27 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
         default: {
           long seed = sharedInit ? initSeed : initSeed * 1_000_003L + client * 101L + stage;
           StageOutcome o = ClientTrainer.trainStage(arch, stage, below, inChannels, adaptor,
-              stateMap.get(Integer.toString(client)), data, cfg, client, seed);
+              stateMap.get(Integer.toString(client)), data, cfg, client, seed, ownBranchOffset(client));
           out.add(o.toBytes());
         }
       }
     }
     return out.iterator();
+  }
+
+  /**
+   * Where this client's own branch starts in the concatenated input of its stage adaptor (the branches are
+   * concatenated in client order), or -1 when the adaptor starts from its random initialisation.
+   */
+  int ownBranchOffset(int client) {
+    if (!adaptorFromOwnBranch || stage == 0 || adaptor != Adaptor.CONV1X1) {
+      return -1;
+    }
+    int offset = 0;
+    for (int i = 0; i < client; i++) {
+      offset += archs[i].outChannels(stage - 1);
+    }
+    return offset;
   }
 
   static LocalData toLocalData(List<Row> rows, ImageShape shape) {

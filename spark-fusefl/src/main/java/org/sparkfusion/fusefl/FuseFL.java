@@ -105,6 +105,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   private IntParam calibrationEpochs;
   private IntParam augmentShift;
   private BooleanParam augmentFlip;
+  private BooleanParam augmentFusedStages;
+  private Param<String> adaptorInit;
   private Param<String> learningRateSchedule;
   private DoubleParam weightDecay;
   private DoubleParam dropout;
@@ -152,6 +154,10 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     augmentFlip = new BooleanParam(this, "augmentFlip",
         "data augmentation in the client tasks: each training image mirrored left-right with probability 1/2, drawn "
             + "per batch (after the shift, if any); for data whose classes are mirror-invariant (clothing, not digits)");
+    augmentFusedStages = new BooleanParam(this, "augmentFusedStages",
+        "FuseFL stages 2..K augment too (the default); false trains them without augmentation on the cached output "
+            + "of the frozen fused blocks below (stage 1, which learns the first block, stays augmented), much faster "
+            + "because the fused blocks then run once per image instead of once per image and epoch");
     learningRateSchedule = new Param<>(this, "learningRateSchedule",
         "constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)",
         ParamValidators.inArray(new String[] {"constant", "cosine"}));
@@ -161,6 +167,11 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     dropout = new DoubleParam(this, "dropout",
         "dropout in the client tasks: probability of zeroing each output of a hidden dense layer while training "
             + "(the cnn, cnn-small and mlp4 backbones' dense layers); 0 = none", ParamValidators.inRange(0, 1, true, false));
+    adaptorInit = new Param<>(this, "adaptorInit",
+        "start of each client's conv1x1 adaptor in stages 2..K: random (DL4J's initialisation) | own-branch (passes "
+            + "the client's own fused branch through unchanged and the others' with weight 0, so the stage starts "
+            + "from the function the client had learnt; training then mixes in the other branches)",
+        ParamValidators.inArray(new String[] {"random", "own-branch"}));
     headFeatures = new Param<>(this, "headFeatures",
         "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
         ParamValidators.inArray(new String[] {"concat", "sum"}));
@@ -189,9 +200,11 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     setDefault(calibrationEpochs, 5);
     setDefault(augmentShift, 0);
     setDefault(augmentFlip, false);
+    setDefault(augmentFusedStages, true);
     setDefault(learningRateSchedule, "constant");
     setDefault(weightDecay, 0.0);
     setDefault(dropout, 0.0);
+    setDefault(adaptorInit, "random");
     setDefault(headFeatures, "concat");
     setDefault(numClasses, 0);
     setDefault(inputShape, new int[0]);
@@ -225,6 +238,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public IntParam calibrationEpochs() { return calibrationEpochs; }
   public IntParam augmentShift() { return augmentShift; }
   public BooleanParam augmentFlip() { return augmentFlip; }
+  public BooleanParam augmentFusedStages() { return augmentFusedStages; }
+  public Param<String> adaptorInit() { return adaptorInit; }
   public Param<String> learningRateSchedule() { return learningRateSchedule; }
   public DoubleParam weightDecay() { return weightDecay; }
   public DoubleParam dropout() { return dropout; }
@@ -258,6 +273,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   public FuseFL setCalibrationEpochs(int v) { set(calibrationEpochs, v); return this; }
   public FuseFL setAugmentShift(int v) { set(augmentShift, v); return this; }
   public FuseFL setAugmentFlip(boolean v) { set(augmentFlip, v); return this; }
+  public FuseFL setAugmentFusedStages(boolean v) { set(augmentFusedStages, v); return this; }
+  public FuseFL setAdaptorInit(String v) { set(adaptorInit, v); return this; }
   public FuseFL setLearningRateSchedule(String v) { set(learningRateSchedule, v); return this; }
   public FuseFL setWeightDecay(double v) { set(weightDecay, v); return this; }
   public FuseFL setDropout(double v) { set(dropout, v); return this; }
@@ -450,6 +467,11 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
         doubleParam(weightDecay), doubleParam(dropout));
   }
 
+  /** The clients' settings in FuseFL stage {@code stage} (0-based): unaugmented above stage 0 if asked. */
+  TrainingConfig stageConfig(TrainingConfig cfg, int stage) {
+    return stage > 0 && !boolParam(augmentFusedStages) ? cfg.withoutAugmentation() : cfg;
+  }
+
   int clientWidth(int clients) {
     int w = intParam(width);
     return boolParam(scaleWidth) ? Math.max(1, (int) Math.round(w / Math.sqrt(clients))) : w;
@@ -532,8 +554,10 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
       int inChannels = FusedNetwork.stageInputChannels(stage, ad, p.shape, outCh);
       Broadcast<byte[]> fusedB = broadcast(spark, Blobs.pack(fusedFiles), byte[].class);
       Broadcast<byte[]> statesB = broadcast(spark, Blobs.pack(states), byte[].class);
-      ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STAGE, archs, stage, ad, inChannels, cfg,
-          stage == 0 ? null : fusedB, statesB, getSeed(), false, failHook, predictBatch, concat);
+      ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STAGE, archs, stage, ad, inChannels,
+          stageConfig(cfg, stage),
+          stage == 0 ? null : fusedB, statesB, getSeed(), false, failHook, predictBatch, concat,
+          $(adaptorInit).equals("own-branch"));
       String what = "FuseFL stage " + (stage + 1) + "/" + k + ": local training";
       List<StageOutcome> outcomes = runStage(p, task, what);
       fusedB.destroy();
@@ -573,7 +597,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     if (boolParam(calibrate)) {
       Broadcast<byte[]> fusedB = broadcast(spark, Blobs.pack(fusedFiles), byte[].class);
       ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STATISTICS, archs, k, ad, 0, cfg, fusedB, null,
-          getSeed(), false, 0, predictBatch, concat);
+          getSeed(), false, 0, predictBatch, concat, false);
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       jsc.setJobDescription("FuseFL calibration: class statistics");
       List<byte[]> raw;
@@ -623,7 +647,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     }
     TrainingConfig cfg = trainingConfig(intParam(epochsPerStage) * getBlocks());
     ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.BASELINE, archs, 0, Adaptor.CONV1X1,
-        p.shape.channels(), cfg, null, null, getSeed(), true, 0, FuseFLConfig.PREDICT_BATCH.get(spark.conf()), false);
+        p.shape.channels(), cfg, null, null, getSeed(), true, 0, FuseFLConfig.PREDICT_BATCH.get(spark.conf()), false,
+        false);
     String what = "FuseFL baselines: local training of " + m + " full models";
     List<StageOutcome> outcomes = runStage(p, task, what);
     List<MultiLayerNetwork> nets = new ArrayList<>();

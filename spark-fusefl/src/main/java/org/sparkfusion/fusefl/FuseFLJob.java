@@ -31,7 +31,7 @@ import org.sparkfusion.fusefl.data.MnistJson;
  * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
  * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
- * [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
+ * [--augment-shift PIXELS] [--augment-flip] [--no-augment-fused-stages] [--adaptor-init random|own-branch] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
  * </pre>
  */
 public final class FuseFLJob {
@@ -67,6 +67,8 @@ public final class FuseFLJob {
     String label = "";
     int augmentShift;
     boolean augmentFlip;
+    boolean augmentFusedStages = true;
+    String adaptorInit = "random";
     String lrSchedule = "constant";
     boolean scaleWidth = true;
     double weightDecay;
@@ -83,6 +85,10 @@ public final class FuseFLJob {
       }
       if (a.equals("--augment-flip")) {
         o.augmentFlip = true;
+        continue;
+      }
+      if (a.equals("--no-augment-fused-stages")) {
+        o.augmentFusedStages = false;
         continue;
       }
       if (a.equals("--no-scale-width")) {
@@ -119,6 +125,7 @@ public final class FuseFLJob {
           case "--label": o.label = v; break;
           case "--augment-shift": o.augmentShift = Integer.parseInt(v); break;
           case "--lr-schedule": o.lrSchedule = v; break;
+          case "--adaptor-init": o.adaptorInit = v; break;
           case "--weight-decay": o.weightDecay = Double.parseDouble(v); break;
           case "--dropout": o.dropout = Double.parseDouble(v); break;
           default: throw new IllegalArgumentException("Unknown flag " + a + usage());
@@ -134,6 +141,9 @@ public final class FuseFLJob {
       if (!List.of("fusefl", "fedavg", "ensemble", "local").contains(m)) {
         throw new IllegalArgumentException("Unknown method '" + m + "' in --methods (fusefl, fedavg, ensemble, local)");
       }
+    }
+    if (!List.of("random", "own-branch").contains(o.adaptorInit)) {
+      throw new IllegalArgumentException("--adaptor-init must be random or own-branch, got '" + o.adaptorInit + "'");
     }
     if (!List.of("constant", "cosine").contains(o.lrSchedule)) {
       throw new IllegalArgumentException("--lr-schedule must be constant or cosine, got '" + o.lrSchedule + "'");
@@ -151,7 +161,7 @@ public final class FuseFLJob {
     return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
         + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
         + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--augment-flip] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] "
+        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--augment-flip] [--no-augment-fused-stages] [--adaptor-init random|own-branch] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] "
         + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
   }
 
@@ -225,8 +235,8 @@ public final class FuseFLJob {
         .setSeed(o.seed).setWidth(o.width).setLearningRate(o.lr).setBatchSize(o.batch).setAdaptor(o.adaptor)
         .setCalibrate(o.calibrate).setNumClasses(10).setBackbone(o.backbone).setMomentum(o.momentum)
         .setCalibrationEpochs(o.calibrationEpochs).setAugmentShift(o.augmentShift).setScaleWidth(o.scaleWidth)
-        .setAugmentFlip(o.augmentFlip).setLearningRateSchedule(o.lrSchedule).setWeightDecay(o.weightDecay)
-        .setDropout(o.dropout);
+        .setAugmentFlip(o.augmentFlip).setAugmentFusedStages(o.augmentFusedStages).setAdaptorInit(o.adaptorInit)
+        .setLearningRateSchedule(o.lrSchedule).setWeightDecay(o.weightDecay).setDropout(o.dropout);
     List<Result> results = new ArrayList<>();
     if (o.methods.contains("fusefl")) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
@@ -311,6 +321,8 @@ public final class FuseFLJob {
     root.put("label", o.label);
     root.put("augment_shift", o.augmentShift);
     root.put("augment_flip", o.augmentFlip);
+    root.put("augment_fused_stages", o.augmentFusedStages);
+    root.put("adaptor_init", o.adaptorInit);
     root.put("lr_schedule", o.lrSchedule);
     root.put("scale_width", o.scaleWidth);
     root.put("weight_decay", o.weightDecay);

@@ -37,6 +37,12 @@ class BenchReportTest {
   void variantNamesTheAugmentationAndSchedule() throws Exception {
     assertThat(BenchReport.variant(run("", 5, ",\"augment_shift\":1,\"augment_flip\":true,\"lr_schedule\":\"cosine\"")))
         .isEqualTo("cnn+shift1+flip+cos");
+    assertThat(BenchReport.variant(run("", 5, ",\"augment_shift\":2,\"augment_fused_stages\":false")))
+        .isEqualTo("cnn+shift2@stage1");
+    assertThat(BenchReport.variant(run("", 5, ",\"augment_fused_stages\":false"))).isEqualTo("cnn");
+    assertThat(BenchReport.variant(run("", 5, ",\"adaptor_init\":\"own-branch\",\"lr\":0.02")))
+        .isEqualTo("cnn+own lr0.02");
+    assertThat(BenchReport.variant(run("", 5, ",\"lr\":0.02,\"seed\":3"))).isEqualTo("cnn lr0.02 seed3");
     assertThat(BenchReport.variant(run("", 5, ",\"lr\":0.02"))).isEqualTo("cnn lr0.02");
     assertThat(BenchReport.variant(run("", 5, ",\"lr\":0.01"))).isEqualTo("cnn");
     assertThat(BenchReport.variant(run("", 5, ",\"calibration_epochs\":10"))).isEqualTo("cnn ccvr10");

@@ -59,4 +59,22 @@ class FuseFLJobOptionsTest {
     assertThatThrownBy(() -> new FuseFL().setWeightDecay(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("weightDecay");
   }
+
+  @Test
+  void withoutAugmentFusedStagesOnlyTheFirstStageAugments() {
+    FuseFLJob.Options o = FuseFLJob.parse(new String[] {"--dataset", "fmnist", "--augment-shift", "2",
+        "--no-augment-fused-stages"});
+    assertThat(o.augmentFusedStages).isFalse();
+    assertThat(FuseFLJob.parse(new String[] {"--dataset", "fmnist"}).augmentFusedStages).isTrue();
+    FuseFL est = new FuseFL().setAugmentShift(2).setAugmentFlip(true).setWeightDecay(5e-4);
+    org.sparkfusion.fusefl.core.TrainingConfig c = est.trainingConfig(3);
+    assertThat(est.stageConfig(c, 1)).isSameAs(c);
+    est.setAugmentFusedStages(false);
+    assertThat(est.stageConfig(c, 0)).isSameAs(c);
+    org.sparkfusion.fusefl.core.TrainingConfig later = est.stageConfig(c, 1);
+    assertThat(later.augments()).isFalse();
+    assertThat(later.withoutAugmentation()).isEqualTo(later);
+    assertThat(later).isEqualTo(new org.sparkfusion.fusefl.core.TrainingConfig(3, c.batchSize(), c.learningRate(),
+        c.momentum(), c.seed(), 0, false, c.cosineDecay(), c.scheduleIterations(), 5e-4, c.dropout()));
+  }
 }

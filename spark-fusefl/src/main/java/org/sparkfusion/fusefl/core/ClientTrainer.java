@@ -4,6 +4,7 @@ import java.util.SplittableRandom;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Client-side training. In FuseFL stage k a client trains [its adaptor] + its blocks k..K-1 + its classifier
@@ -23,22 +24,18 @@ public final class ClientTrainer {
    * @param inChannels channels of the stage input
    * @param previousState the client's training network after the previous stage, or null at stage 0
    * @param initSeed seed of the network initialisation
+   * @param ownBranchOffset where this client's branch starts in the adaptor's input, to start the adaptor as the
+   *     selection of that branch; -1 keeps its random initialisation
    */
   public static StageOutcome trainStage(ClientArchitecture arch, int stage, FusedNetwork below, int inChannels,
-      Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig config, int client, long initSeed) {
+      Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig config, int client, long initSeed,
+      int ownBranchOffset) {
     long start = System.nanoTime();
     TrainingConfig cfg = config.forRows(data.size());
     boolean withAdaptor = stage > 0 && adaptor == Adaptor.CONV1X1;
-    MultiLayerNetwork net = arch.trainingNetwork(stage, inChannels, withAdaptor, cfg, initSeed);
+    MultiLayerNetwork net = startingNetwork(arch, stage, inChannels, adaptor, previousState, cfg, client, initSeed,
+        ownBranchOffset);
     ClientArchitecture.Layout layout = arch.trainingLayout(stage, withAdaptor);
-    if (previousState != null) {
-      MultiLayerNetwork prev = Networks.fromBytes(previousState, "state of client " + client);
-      ClientArchitecture.Layout prevLayout = arch.trainingLayout(stage - 1, stage - 1 > 0 && adaptor == Adaptor.CONV1X1);
-      for (int b = stage; b < arch.blocks(); b++) {
-        Networks.copyLayers(prev, prevLayout.start(b), net, layout.start(b), layout.length(b));
-      }
-      Networks.copyLayers(prev, prevLayout.outputIndex, net, layout.outputIndex, 1);
-    }
     int n = data.size();
     int[] order = data.identityOrder();
     SplittableRandom rng = new SplittableRandom(cfg.seed() * 1_000_003L + client * 7919L + stage);
@@ -79,6 +76,57 @@ public final class ClientTrainer {
     long uploadParams = arch.blocks() == 1 && stage == 0 ? net.numParams() : branch.numParams();
     return new StageOutcome(client, n, upload, Networks.toBytes(net), lossBatches == 0 ? Double.NaN : lossSum / lossBatches,
         accuracy, (System.nanoTime() - start) / 1e9, uploadParams, peak);
+  }
+
+  /**
+   * The network client {@code client} trains in stage {@code stage} before its first step: blocks above the stage
+   * and the classifier as the previous stage left them, the adaptor (if any) random or selecting the client's own
+   * branch (see {@link #trainStage}).
+   */
+  static MultiLayerNetwork startingNetwork(ClientArchitecture arch, int stage, int inChannels, Adaptor adaptor,
+      byte[] previousState, TrainingConfig cfg, int client, long initSeed, int ownBranchOffset) {
+    boolean withAdaptor = stage > 0 && adaptor == Adaptor.CONV1X1;
+    MultiLayerNetwork net = arch.trainingNetwork(stage, inChannels, withAdaptor, cfg, initSeed);
+    ClientArchitecture.Layout layout = arch.trainingLayout(stage, withAdaptor);
+    if (previousState != null) {
+      MultiLayerNetwork prev = Networks.fromBytes(previousState, "state of client " + client);
+      ClientArchitecture.Layout prevLayout = arch.trainingLayout(stage - 1, stage - 1 > 0 && adaptor == Adaptor.CONV1X1);
+      for (int b = stage; b < arch.blocks(); b++) {
+        Networks.copyLayers(prev, prevLayout.start(b), net, layout.start(b), layout.length(b));
+      }
+      Networks.copyLayers(prev, prevLayout.outputIndex, net, layout.outputIndex, 1);
+    }
+    if (withAdaptor && ownBranchOffset >= 0) {
+      selectBranch(net.getLayer(0), ownBranchOffset);
+    }
+    return net;
+  }
+
+  /**
+   * Sets a 1x1 adaptor (a dense layer, W [in, out], or a 1x1 convolution, W [out, in, 1, 1]) to copy input
+   * channels offset..offset+out-1 to its outputs and ignore the rest; bias 0.
+   */
+  static void selectBranch(org.deeplearning4j.nn.api.Layer adaptorLayer, int offset) {
+    INDArray w = adaptorLayer.getParam("W");
+    boolean dense = w.rank() == 2;
+    long in = dense ? w.size(0) : w.size(1);
+    long out = dense ? w.size(1) : w.size(0);
+    if (offset + out > in) {
+      throw new IllegalArgumentException("adaptor branch channels " + offset + ".." + (offset + out - 1)
+          + " exceed its " + in + " input channels");
+    }
+    INDArray sel = Nd4j.zeros(w.dataType(), w.shape());
+    for (long j = 0; j < out; j++) {
+      if (dense) {
+        sel.putScalar(new long[] {offset + j, j}, 1.0);
+      } else {
+        sel.putScalar(new long[] {j, offset + j, 0, 0}, 1.0);
+      }
+    }
+    adaptorLayer.setParam("W", sel);
+    if (adaptorLayer.paramTable().containsKey("b")) {
+      adaptorLayer.setParam("b", Nd4j.zeros(w.dataType(), adaptorLayer.getParam("b").shape()));
+    }
   }
 
   /** Per-class statistics of the fused features (sum of the pooled branch outputs) on this client's data. */

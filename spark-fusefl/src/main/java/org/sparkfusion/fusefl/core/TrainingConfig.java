@@ -52,6 +52,12 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     return augmentShift > 0 || augmentFlip;
   }
 
+  /** The same settings without shift or flip augmentation. */
+  public TrainingConfig withoutAugmentation() {
+    return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, 0, false, cosineDecay,
+        scheduleIterations, weightDecay, dropout);
+  }
+
   /** This configuration for a stage over {@code rows} training rows: the schedule spans all its steps. */
   public TrainingConfig forRows(int rows) {
     int steps = epochs * Math.max(1, (rows + batchSize - 1) / batchSize);
