@@ -62,11 +62,12 @@ run_measured() {
   local sampler=$!
   run_job "$@" --json "$target"
   kill "$sampler" 2>/dev/null || true
-  python3 - "$out" "$target" "$samples" <<'PY'
+  python3 - "$out" "$target" "$samples" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" <<'PY'
 import json, os, sys
-out, target, samples = sys.argv[1], sys.argv[2], sys.argv[3]
+out, target, samples, cpu = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 v = [float(x) for x in open(samples).read().split()]
 r = json.load(open(target))
+r["cpu"] = cpu
 if v:
     r["load_avg"] = "%.1f-%.1f (mean %.1f)" % (min(v), max(v), sum(v) / len(v))
 if target != out:
@@ -205,7 +206,7 @@ NOTES="$(mktemp)"
   echo "run; each records its settings, load average and timings). The main table comes first: one row per cell at the"
   echo "setting chosen for that dataset and K. Older variants, the tuning runs and every other run are further down."
   echo
-  echo "* Report rendered: $(date -u '+%Y-%m-%d %H:%M UTC') on $(env -u OMP_NUM_THREADS nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM (shared with other engineers' builds; each row states the load average during its run)."
+  echo "* Report rendered: $(date -u '+%Y-%m-%d %H:%M UTC') on $(env -u OMP_NUM_THREADS nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM (shared with other engineers' builds; each row states the load average during its run). Rows run up to 2026-11-26 22:18 UTC ran on a 2-core AMD EPYC VM; later runs record their CPU in their JSON's \`cpu\` field."
   echo "* Network of the main rows, **cnn** (far smaller than the paper's ResNet-18): conv 5x5 'same' (w) + ReLU + max-pool 2"
   echo "  -> conv 5x5 'same' (2w) + ReLU + max-pool 2 (our FastConvolution layer: im2col in Java + sgemm) -> two dense"
   echo "  layers of 16w (BatchNorm, ReLU) -> linear softmax. w=16: 16/32/256 for the baselines, round(16/sqrt(M)) = 7/14/112"
