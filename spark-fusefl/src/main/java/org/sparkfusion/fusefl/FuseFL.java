@@ -77,6 +77,10 @@ import org.sparkfusion.fusefl.core.TrainingConfig;
  * fewer than two non-empty clients.
  */
 public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
+  /** Values of {@code learningRateSchedule} and of {@code adaptorInit} (the job checks its flags against them). */
+  static final List<String> LEARNING_RATE_SCHEDULES = List.of("constant", "cosine");
+  static final List<String> ADAPTOR_INITS = List.of("random", "own-branch");
+
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(FuseFL.class);
   static final String CLIENT_INDEX = "_fusefl_client";
@@ -160,7 +164,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
             + "because the fused blocks then run once per image instead of once per image and epoch");
     learningRateSchedule = new Param<>(this, "learningRateSchedule",
         "constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)",
-        ParamValidators.inArray(new String[] {"constant", "cosine"}));
+        ParamValidators.inArray(LEARNING_RATE_SCHEDULES.toArray(new String[0])));
     weightDecay = new DoubleParam(this, "weightDecay",
         "weight decay in the client tasks: every step also subtracts learningRate x weightDecay x W from each weight "
             + "matrix W (not biases or BatchNorm); 0 = none", ParamValidators.gtEq(0));
@@ -171,7 +175,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
         "start of each client's conv1x1 adaptor in stages 2..K: random (DL4J's initialisation) | own-branch (passes "
             + "the client's own fused branch through unchanged and the others' with weight 0, so the stage starts "
             + "from the function the client had learnt; training then mixes in the other branches)",
-        ParamValidators.inArray(new String[] {"random", "own-branch"}));
+        ParamValidators.inArray(ADAPTOR_INITS.toArray(new String[0])));
     headFeatures = new Param<>(this, "headFeatures",
         "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
         ParamValidators.inArray(new String[] {"concat", "sum"}));

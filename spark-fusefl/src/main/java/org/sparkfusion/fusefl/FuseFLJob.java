@@ -142,10 +142,10 @@ public final class FuseFLJob {
         throw new IllegalArgumentException("Unknown method '" + m + "' in --methods (fusefl, fedavg, ensemble, local)");
       }
     }
-    if (!List.of("random", "own-branch").contains(o.adaptorInit)) {
+    if (!FuseFL.ADAPTOR_INITS.contains(o.adaptorInit)) {
       throw new IllegalArgumentException("--adaptor-init must be random or own-branch, got '" + o.adaptorInit + "'");
     }
-    if (!List.of("constant", "cosine").contains(o.lrSchedule)) {
+    if (!FuseFL.LEARNING_RATE_SCHEDULES.contains(o.lrSchedule)) {
       throw new IllegalArgumentException("--lr-schedule must be constant or cosine, got '" + o.lrSchedule + "'");
     }
     if (o.clients < 2) {
