@@ -2,9 +2,7 @@ package org.sparkfusion.dagtrain;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
@@ -12,127 +10,215 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.ConfigOptions;
+import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.io.HadoopIO;
 import org.sparkfusion.common.kryo.SparkFusionKryoRegistrator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code bin/sparkfusion dagtrain --model gpt-tiny|resnet-small --stages N --compression
- * none|topk:F|randomk:F|int8|adatopk --steps S --seed S [--planner opfence|even] [--json OUT] [--master URL]}.
- * With {@code --stages 1} the model trains in this process (the reference); otherwise on a Spark session
- * ({@code --master}, spark-submit's master, or local[*]) with one barrier task per stage.
+ * {@code bin/sparkfusion dagtrain}: trains a built-in model as a pipeline over Spark executors (one barrier task per
+ * stage) or, with {@code --stages 1}, in this process (the reference). {@code --help} lists the flags; the
+ * training settings that are also session keys ({@code spark.sparkfusion.dagtrain.*}) take their defaults from
+ * {@link DagTrainConfig}.
  */
 public final class DagTrainJob {
-  static final String USAGE = "usage: dagtrain --model gpt-tiny|resnet-small --stages N"
-      + " --compression none|topk:F|randomk:F|int8|adatopk --steps S --seed S [--planner opfence|even] [--json OUT]"
-      + " [--master URL] [--micro-batches M] [--micro-batch-size B] [--lr X] [--optimizer adam|sgd] [--schedule gpipe|1f1b] [--plan-png OUT]"
-      + " [--conf key=value]...";
 
   private DagTrainJob() {}
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a;
-    try {
-      a = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("dagtrain: " + e.getMessage());
-      System.err.println(USAGE);
-      System.exit(2);
-      return;
-    }
-    TrainingReport r = run(a);
-    System.out.println(r);
-  }
+  /** The built-in models. */
+  enum ModelName {
+    GPT_TINY("gpt-tiny", 8), RESNET_SMALL("resnet-small", 16);
 
-  static Map<String, String> parse(String[] args) {
-    Map<String, String> a = new LinkedHashMap<>();
-    List<String> confs = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String k = args[i];
-      if (!k.startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("expected --flag value, got '" + k + "'");
-      }
-      String name = k.substring(2);
-      if (!List.of("model", "stages", "compression", "steps", "seed", "planner", "json", "master", "micro-batches",
-          "micro-batch-size", "lr", "optimizer", "plan-png", "schedule", "conf").contains(name)) {
-        throw new IllegalArgumentException("unknown flag " + k);
-      }
-      if (name.equals("conf")) {
-        confs.add(args[++i]);
-      } else {
-        a.put(name, args[++i]);
-      }
-    }
-    a.put("conf", String.join("\n", confs));
-    for (String req : List.of("model", "stages", "steps")) {
-      if (!a.containsKey(req)) {
-        throw new IllegalArgumentException("missing --" + req);
-      }
-    }
-    a.putIfAbsent("compression", "none");
-    a.putIfAbsent("seed", "1");
-    a.putIfAbsent("planner", "opfence");
-    if (!a.get("model").equals("gpt-tiny") && !a.get("model").equals("resnet-small")) {
-      throw new IllegalArgumentException("--model must be gpt-tiny or resnet-small, got '" + a.get("model") + "'");
-    }
-    return a;
-  }
+    final String id;
+    /** Micro-batch size the job uses for the model unless --micro-batch-size is given. */
+    final int microBatchSize;
 
-  static int intFlag(Map<String, String> a, String name) {
-    try {
-      return Integer.parseInt(a.get(name));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + " must be an integer, got '" + a.get(name) + "'");
+    ModelName(String id, int microBatchSize) {
+      this.id = id;
+      this.microBatchSize = microBatchSize;
+    }
+
+    Graph graph() {
+      return this == GPT_TINY ? Models.gptTiny() : Models.resnetSmall();
+    }
+
+    List<Sample> samples() throws java.io.IOException {
+      return this == GPT_TINY ? BuiltInData.fortunes(32, 400_000) : BuiltInData.fashionMnist(6000);
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+
+    /** picocli: the model's id, e.g. {@code gpt-tiny}. */
+    static final class Converter implements CommandLine.ITypeConverter<ModelName> {
+      @Override
+      public ModelName convert(String value) {
+        for (ModelName m : values()) {
+          if (m.id.equalsIgnoreCase(value.trim())) {
+            return m;
+          }
+        }
+        throw new CommandLine.TypeConversionException("expected gpt-tiny or resnet-small, got '" + value + "'");
+      }
     }
   }
 
-  static TrainingReport run(Map<String, String> a) throws Exception {
-    String model = a.get("model");
-    int stages = intFlag(a, "stages");
-    int steps = intFlag(a, "steps");
-    long seed = Long.parseLong(a.get("seed"));
-    Graph graph = model.equals("gpt-tiny") ? Models.gptTiny() : Models.resnetSmall();
-    System.out.println("dagtrain: " + model + ", " + graph.size() + " ops, " + graph.parameterCount() + " parameters");
-    List<Sample> samples = model.equals("gpt-tiny") ? BuiltInData.fortunes(32, 400_000) : BuiltInData.fashionMnist(6000);
+  @Command(name = "dagtrain", sortOptions = false,
+      description = "operator-DAG pipeline training across executors (docs/dagtrain.md)")
+  static final class Options implements Cli.WithConfig, Cli.Checked {
+    @Mixin StandardOptions standard;
+
+    @Option(names = "--model", required = true, paramLabel = "gpt-tiny|resnet-small", converter = ModelName.Converter.class,
+        description = "the model to train: gpt-tiny on fortunes, resnet-small on Fashion-MNIST")
+    ModelName model;
+
+    @Option(names = "--stages", required = true, paramLabel = "<N>",
+        description = "number of pipeline stages (training tasks); 1 trains in this process")
+    int stages;
+
+    @Option(names = "--steps", required = true, paramLabel = "<S>", description = "training steps")
+    int steps;
+
+    @Option(names = "--compression", paramLabel = "none|topk:F|randomk:F|int8|adatopk",
+        description = "compression of activations and gradients between stages (default: ${DEFAULT-VALUE})")
+    String compression = "none";
+
+    @Option(names = "--planner", paramLabel = "opfence|even",
+        description = "how the DAG is cut into stages (default: ${DEFAULT-VALUE})")
+    String planner = "opfence";
+
+    @Option(names = "--seed", paramLabel = "<S>", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--micro-batch-size", paramLabel = "<B>",
+        description = "samples per micro-batch (default: 8 for gpt-tiny, 16 for resnet-small)")
+    Integer microBatchSize;
+
+    @Option(names = "--json", paramLabel = "<file>", description = "also write the training report as JSON (atomically)")
+    String json;
+
+    @Option(names = "--plan-png", paramLabel = "<file>", description = "draw the plan's pipeline schedule as a PNG")
+    String planPng;
+
+    @Option(names = "--master", paramLabel = "<url>", description = "Spark master (default: spark-submit's, else local[*])")
+    String master;
+
+    @Option(names = "--conf", paramLabel = "<key=value>",
+        description = "a Spark or spark.sparkfusion.* setting (repeatable); also for --stages 1, which starts no Spark")
+    List<String> conf = new ArrayList<>();
+
+    final ConfigOptions training = ConfigOptions.builder()
+        .entry(DagTrainConfig.MICRO_BATCHES, "--micro-batches")
+        .entry(DagTrainConfig.LEARNING_RATE, "--lr", "--learning-rate")
+        .entry(DagTrainConfig.OPTIMIZER, "--optimizer")
+        .entry(DagTrainConfig.SCHEDULE, "--schedule")
+        .build();
+
+    @Override
+    public List<ConfigOptions> configOptions() {
+      return List.of(training);
+    }
+
+    @Override
+    public void check() {
+      if (steps < 1) {
+        throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+      }
+      if (microBatchSize != null && microBatchSize < 1) {
+        throw new IllegalArgumentException("--micro-batch-size must be at least 1, got " + microBatchSize);
+      }
+      sparkConf();
+      try {
+        trainer(model.graph());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(flagFor(e.getMessage()) + e.getMessage(), e);
+      }
+    }
+
+    private static String flagFor(String message) {
+      String m = message.toLowerCase(java.util.Locale.ROOT);
+      for (String f : List.of("stages", "compression", "planner", "micro-batch", "schedule")) {
+        if (m.contains(f)) {
+          return "--" + f.replace("micro-batch", "micro-batch-size") + ": ";
+        }
+      }
+      return "";
+    }
+
+    /** The trainer these flags describe. */
+    DagTrainer trainer(Graph graph) {
+      DagTrainer trainer = new DagTrainer(graph).name(model.id).stages(stages).steps(steps).seed(seed)
+          .compression(compression).planner(planner)
+          .microBatchSize(microBatchSize != null ? microBatchSize : model.microBatchSize);
+      Integer microBatches = training.given(DagTrainConfig.MICRO_BATCHES);
+      if (microBatches != null) {
+        trainer.microBatches(microBatches);
+      }
+      String schedule = training.given(DagTrainConfig.SCHEDULE);
+      if (schedule != null) {
+        trainer.schedule(schedule);
+      }
+      Double lr = training.given(DagTrainConfig.LEARNING_RATE);
+      if (lr != null) {
+        trainer.learningRate(lr);
+      }
+      String optimizer = training.given(DagTrainConfig.OPTIMIZER);
+      if (optimizer != null) {
+        trainer.optimizer(optimizer);
+      }
+      return trainer;
+    }
+
+    /** Spark's configuration: spark-submit's, then --master and every --conf. */
+    SparkConf sparkConf() {
+      SparkConf c = new SparkConf();
+      if (master != null) {
+        c.setMaster(master);
+      } else if (!c.contains("spark.master")) {
+        c.setMaster("local[*]");
+      }
+      c.setIfMissing("spark.app.name", "sparkfusion-dagtrain");
+      c.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+      c.setIfMissing("spark.kryo.registrator", SparkFusionKryoRegistrator.CLASS_NAME);
+      c.setIfMissing("spark.ui.showConsoleProgress", "false");
+      for (String kv : conf) {
+        int eq = kv.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("--conf expects key=value, got '" + kv + "'");
+        }
+        c.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+      return c;
+    }
+  }
+
+  /** Parses a command line (usage errors as {@link Cli.UsageException}). */
+  static Options parse(String... args) {
+    return Cli.parse(new Options(), args);
+  }
+
+  public static void main(String[] args) {
+    Cli.main(new Options(), args, o -> System.out.println(run(o)));
+  }
+
+  static TrainingReport run(Options o) throws Exception {
+    Graph graph = o.model.graph();
+    System.out.println("dagtrain: " + o.model + ", " + graph.size() + " ops, " + graph.parameterCount() + " parameters");
+    List<Sample> samples = o.model.samples();
     System.out.println("dagtrain: " + samples.size() + " training samples");
-    DagTrainer trainer = new DagTrainer(graph).name(model).stages(stages).steps(steps).seed(seed)
-        .compression(a.get("compression")).planner(a.get("planner"))
-        .microBatchSize(a.containsKey("micro-batch-size") ? intFlag(a, "micro-batch-size") : (model.equals("gpt-tiny") ? 8 : 16));
-    if (a.containsKey("micro-batches")) {
-      trainer.microBatches(intFlag(a, "micro-batches"));
-    }
-    if (a.containsKey("schedule")) {
-      trainer.schedule(a.get("schedule"));
-    }
-    if (a.containsKey("lr")) {
-      trainer.learningRate(Double.parseDouble(a.get("lr")));
-    }
-    if (a.containsKey("optimizer")) {
-      trainer.optimizer(a.get("optimizer"));
-    }
-    SparkConf conf = new SparkConf();
-    if (a.containsKey("master")) {
-      conf.setMaster(a.get("master"));
-    } else if (!conf.contains("spark.master")) {
-      conf.setMaster("local[*]");
-    }
-    conf.setIfMissing("spark.app.name", "sparkfusion-dagtrain");
-    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-    conf.setIfMissing("spark.kryo.registrator", SparkFusionKryoRegistrator.CLASS_NAME);
-    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
-    for (String kv : a.get("conf").split("\n")) {
-      if (kv.isBlank()) {
-        continue;
-      }
-      int eq = kv.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--conf expects key=value, got '" + kv + "'");
-      }
-      conf.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-    }
+    DagTrainer trainer = o.trainer(graph);
+    SparkConf conf = o.sparkConf();
     TrainingReport report;
     SparkSession spark = null;
     try {
-      if (stages == 1) {
+      if (o.stages == 1) {
         // The reference: one process, no Spark needed (settings from --conf / defaults).
         TrainingSpec spec = trainer.spec(conf, 1);
         report = trainer.fitInProcess(samples, spec);
@@ -147,15 +233,15 @@ public final class DagTrainJob {
       }
     }
     printReport(report);
-    if (a.containsKey("json")) {
-      HadoopIO.writeFileAtomically(new Path(a.get("json")), new Configuration(), true,
+    if (o.json != null) {
+      HadoopIO.writeFileAtomically(new Path(o.json), new Configuration(), true,
           out -> out.write(report.toJson().getBytes(StandardCharsets.UTF_8)));
-      System.out.println("dagtrain: wrote " + a.get("json"));
+      System.out.println("dagtrain: wrote " + o.json);
     }
-    if (a.containsKey("plan-png") && !report.planJson().isEmpty()) {
-      Plan.fromJson(report.planJson(), graph).writeSchedulePng(java.nio.file.Path.of(a.get("plan-png")),
-          a.getOrDefault("schedule", "gpipe"));
-      System.out.println("dagtrain: wrote " + a.get("plan-png"));
+    if (o.planPng != null && !report.planJson().isEmpty()) {
+      String schedule = o.training.getOrElse(DagTrainConfig.SCHEDULE, "gpipe");
+      Plan.fromJson(report.planJson(), graph).writeSchedulePng(java.nio.file.Path.of(o.planPng), schedule);
+      System.out.println("dagtrain: wrote " + o.planPng);
     }
     return report;
   }

@@ -40,6 +40,11 @@ public final class Cli {
     List<ParamOptions> paramOptions();
   }
 
+  /** A command whose options include flags for session keys (added to the grammar before parsing). */
+  public interface WithConfig {
+    List<ConfigOptions> configOptions();
+  }
+
   /** A command with checks across its options (run after parsing; IllegalArgumentException = usage error). */
   public interface Checked {
     void check();
@@ -144,6 +149,11 @@ public final class Cli {
         p.addTo(spec);
       }
     }
+    if (options instanceof WithConfig w) {
+      for (ConfigOptions c : w.configOptions()) {
+        c.addTo(spec);
+      }
+    }
     return cl;
   }
 
@@ -151,6 +161,11 @@ public final class Cli {
     if (options instanceof WithParams w) {
       for (ParamOptions p : w.paramOptions()) {
         p.bind(result);
+      }
+    }
+    if (options instanceof WithConfig w) {
+      for (ConfigOptions c : w.configOptions()) {
+        c.bind(result);
       }
     }
   }
