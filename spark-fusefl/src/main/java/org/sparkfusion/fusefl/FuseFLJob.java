@@ -22,6 +22,7 @@ import org.sparkfusion.common.cli.Cli;
 import org.sparkfusion.common.cli.ParamOptions;
 import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.io.HadoopIO;
+import org.sparkfusion.fusefl.core.ClientArchitecture;
 import org.sparkfusion.fusefl.data.MnistJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -109,6 +110,9 @@ public final class FuseFLJob {
             "inputShape")
         .alias("learningRate", "--lr").alias("batchSize", "--batch").alias("learningRateSchedule", "--lr-schedule")
         .alias("calibrate", "--calibration")
+        .values("backbone", () -> List.of(ClientArchitecture.BACKBONES))
+        .values("adaptorInit", () -> FuseFL.ADAPTOR_INITS)
+        .values("learningRateSchedule", () -> FuseFL.LEARNING_RATE_SCHEDULES)
         .build();
 
     @Override
@@ -159,6 +163,11 @@ public final class FuseFLJob {
     boolean runs(Method m) {
       return methods.contains(m);
     }
+  }
+
+  /** A fresh declaration of the job's command line (for {@code --help}-style docs: {@code docs/cli.md}). */
+  public static Object cliOptions() {
+    return new Options();
   }
 
   /** Parses a command line (usage errors as {@link Cli.UsageException}). */

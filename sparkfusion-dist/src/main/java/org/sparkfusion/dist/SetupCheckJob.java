@@ -14,10 +14,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.config.ConfigDocs;
 import org.sparkfusion.common.config.ConfigTable;
 import org.sparkfusion.common.io.HadoopIO;
 import org.sparkfusion.common.kryo.SparkFusionKryoRegistrator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import scala.Tuple2;
 
 /**
@@ -32,35 +37,53 @@ public final class SetupCheckJob {
 
   private SetupCheckJob() {}
 
-  public static void main(String[] args) throws Exception {
-    int expectedExecutors = 0;
-    String json = null;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--executors" -> expectedExecutors = Integer.parseInt(requireValue(args, ++i, "--executors"));
-        case "--json" -> json = requireValue(args, ++i, "--json");
-        case "-h", "--help" -> {
-          System.out.println("usage: check [--executors N] [--json OUT]");
-          return;
-        }
-        default -> throw new IllegalArgumentException("Unknown argument: " + args[i] + " (usage: check [--executors N] [--json OUT])");
+  @Command(name = "check", sortOptions = false,
+      description = "check that Spark Fusion runs on a deployment (executors, modules, ND4J over Kryo)")
+  static final class Options implements Cli.Checked {
+    @Mixin StandardOptions standard;
+
+    @Option(names = "--executors", paramLabel = "<N>",
+        description = "wait up to 2 minutes for N executors before checking (default: ${DEFAULT-VALUE}: do not wait)")
+    int executors;
+
+    @Option(names = "--json", paramLabel = "<file>", description = "also write the result as JSON (atomically)")
+    String json;
+
+    @Override
+    public void check() {
+      if (executors < 0) {
+        throw new IllegalArgumentException("--executors must be >= 0, got " + executors);
       }
     }
+  }
+
+  /** A fresh declaration of the job's command line (for {@code --help}-style docs: {@code docs/cli.md}). */
+  public static Object cliOptions() {
+    return new Options();
+  }
+
+  public static void main(String[] args) {
+    Cli.main(new Options(), args, SetupCheckJob::check);
+  }
+
+  private static void check(Options o) throws Exception {
     SparkSession.Builder builder = SparkSession.builder().appName("Spark Fusion setup check");
     if (!new org.apache.spark.SparkConf().contains("spark.master")) {
       builder.master("local[*]");
     }
     SparkSession spark = builder.getOrCreate();
     try {
-      Map<String, Object> result = run(spark, expectedExecutors);
+      Map<String, Object> result = run(spark, o.executors);
       String rendered = toJson(result);
       System.out.println(rendered);
-      if (json != null) {
-        HadoopIO.writeFileAtomically(new Path(json), spark.sparkContext().hadoopConfiguration(), true,
+      if (o.json != null) {
+        HadoopIO.writeFileAtomically(new Path(o.json), spark.sparkContext().hadoopConfiguration(), true,
             out -> out.write(rendered.getBytes(StandardCharsets.UTF_8)));
       }
       if (!Boolean.TRUE.equals(result.get("ok"))) {
-        System.exit(2);
+        throw new IllegalStateException("check failed: " + result.get("executors") + " executor(s) of " + o.executors
+            + " expected, ND4J arrays through a shuffle " + (Boolean.TRUE.equals(result.get("nd4j_shuffle_ok"))
+            ? "ok" : "wrong"));
       }
     } finally {
       spark.stop();
@@ -123,13 +146,6 @@ public final class SetupCheckJob {
       names.add(t.module());
     }
     return names;
-  }
-
-  private static String requireValue(String[] args, int i, String flag) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(flag + " needs a value");
-    }
-    return args[i];
   }
 
   static String toJson(Object value) {

@@ -143,6 +143,7 @@ public final class Cli {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setUsageHelpWidth(110);
     cl.setUsageHelpLongOptionsMaxWidth(34);
+    cl.getCommandSpec().usageMessage().abbreviateSynopsis(true);  // "[OPTIONS]": the flags are listed below
     CommandSpec spec = cl.getCommandSpec();
     if (options instanceof WithParams w) {
       for (ParamOptions p : w.paramOptions()) {
