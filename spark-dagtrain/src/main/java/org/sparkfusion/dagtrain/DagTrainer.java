@@ -194,6 +194,8 @@ public final class DagTrainer {
     SparkSession spark = data.sparkSession();
     TrainingSpec spec = spec(spark, stages);
     checkMemory(spec);
+    // a fresh secret per run: the tasks' connections to each other must prove they hold it (ConnectionAuth)
+    spec.connectionSecret = ConnectionAuth.newSecret();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobDescription("dagtrain " + name + ": read training data and send it to the first stage");
     JavaRDD<Sample> samples = data.toJavaRDD().map(new RowToSample(graph)).zipWithIndex().mapToPair(new KeyedByZero())

@@ -38,7 +38,8 @@ final class TaskSession {
   String run(List<Sample> samples) throws Exception {
     Graph graph = Graph.fromJson(spec.graphJson);
     String host = SparkEnv.get() == null ? "127.0.0.1" : SparkEnv.get().blockManager().blockManagerId().host();
-    try (NettyTransport net = new NettyTransport(me, host, spec.maxMessageMb << 20, spec.peerTimeoutMillis)) {
+    try (NettyTransport net = new NettyTransport(me, host, spec.maxMessageMb << 20, spec.peerTimeoutMillis,
+        spec.connectionSecret)) {
       String[] addresses = ctx.allGather(net.address());
       net.connect(addresses, LinkRates.parse(spec.linkRates, n)[me]);
       ctx.barrier();
@@ -292,25 +293,7 @@ final class TaskSession {
     MicroBatchSource data = stage == 0 ? new SampleSource(graph, samples, spec.microBatchSize, spec.seed) : null;
     LinkCompression out = stage + 1 < k ? linkCompression(plan.links.get(stage)) : null;
     LinkCompression in = stage > 0 ? linkCompression(plan.links.get(stage - 1)) : null;
-    StageTransport transport = new StageTransport() {
-      @Override public void send(int toStage, Frame f) throws IOException {
-        net.send(execOf[toStage], f);
-      }
-
-      @Override public Frame receive(int fromStage, byte type) throws IOException, InterruptedException {
-        return net.receive(execOf[fromStage], type);
-      }
-
-      @Override public long bytesSent(int toStage) {
-        return net.bytesSent(execOf[toStage]);
-      }
-
-      @Override public void flush() throws IOException, InterruptedException {
-        net.flush();
-      }
-
-      @Override public void close() { }
-    };
+    StageTransport transport = stageTransport(net, execOf);
     StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in,
         Schedule.parse(spec.schedule));
     long probeNext = stage + 1 < k ? net.bytesSent(execOf[stage + 1]) : 0;
@@ -385,6 +368,29 @@ final class TaskSession {
     result.put("bytes_previous", stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0);
     result.put("kept_next", worker.forwardCodec.keptFraction());
     result.put("kept_previous", worker.backwardCodec.keptFraction());
+  }
+
+  /** A stage's view of the task transport: stage {@code s} lives on task {@code execOf[s]}. */
+  static StageTransport stageTransport(NettyTransport net, int[] execOf) {
+    return new StageTransport() {
+      @Override public void send(int toStage, Frame f) throws IOException {
+        net.send(execOf[toStage], f);
+      }
+
+      @Override public Frame receive(int fromStage, byte type) throws IOException, InterruptedException {
+        return net.receive(execOf[fromStage], type);
+      }
+
+      @Override public long bytesSent(int toStage) {
+        return net.bytesSent(execOf[toStage]);
+      }
+
+      @Override public void flush() throws IOException, InterruptedException {
+        net.flush();
+      }
+
+      @Override public void close() { }
+    };
   }
 
   /** The executors of every stage but this one. */
