@@ -192,6 +192,7 @@ public final class DagTrainer {
    */
   public TrainingReport fit(Dataset<Row> data) {
     SparkSession spark = data.sparkSession();
+    checkCapacity(spark.sparkContext());
     TrainingSpec spec = spec(spark, stages);
     checkMemory(spec);
     // a fresh secret per run: the tasks' connections to each other must prove they hold it (ConnectionAuth)
@@ -211,6 +212,47 @@ public final class DagTrainer {
     jsc.setJobDescription(null);
     double wall = (System.nanoTime() - start) / 1e9;
     return assemble(spec, results, wall);
+  }
+
+  /** How long {@link #checkCapacity} waits for executors to register when the configuration does not say. */
+  static final long REGISTRATION_WAIT_MILLIS = 30_000;
+
+  /**
+   * Fails at once, naming the setting, if the model has fewer ops than {@code stages} or the cluster fewer task slots
+   * (Spark would otherwise retry the barrier stage for about 10 minutes). Slots come from the configuration when it
+   * tells ({@link StageCapacity#configuredSlots}); otherwise from the executors registered, waited for up to
+   * {@link #REGISTRATION_WAIT_MILLIS}.
+   */
+  void checkCapacity(org.apache.spark.SparkContext sc) {
+    StageCapacity.checkOps(graph, name, stages);
+    Map<String, String> conf = new java.util.HashMap<>();
+    for (scala.Tuple2<String, String> t : sc.getConf().getAll()) {
+      conf.put(t._1(), t._2());
+    }
+    java.util.OptionalInt configured = StageCapacity.configuredSlots(sc.master(), conf);
+    if (configured.isPresent()) {
+      StageCapacity.checkSlots(stages, configured.getAsInt(), StageCapacity.slotSource(sc.master()));
+      return;
+    }
+    long deadline = System.nanoTime() + REGISTRATION_WAIT_MILLIS * 1_000_000;
+    int live = liveSlots(sc);
+    while (live < stages && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for executors to register", e);
+      }
+      live = liveSlots(sc);
+    }
+    StageCapacity.checkSlots(stages, live, "registered executors x spark.executor.cores / spark.task.cpus after "
+        + REGISTRATION_WAIT_MILLIS / 1000 + " s; set spark.executor.instances and spark.executor.cores to check"
+        + " without waiting");
+  }
+
+  /** Barrier tasks the registered executors can run at once (what Spark's own barrier check counts). */
+  private static int liveSlots(org.apache.spark.SparkContext sc) {
+    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
 
   private void checkMemory(TrainingSpec spec) {
@@ -307,6 +349,7 @@ public final class DagTrainer {
   }
 
   TrainingReport fitInProcess(List<Sample> samples, TrainingSpec spec) throws Exception {
+    StageCapacity.checkOps(graph, name, spec.tasks);
     TrainOptions o = spec.options();
     double[] times = WorkloadEstimator.calibrate(graph, o.microBatchSize(), 3, o.seed());
     double[][] rates = LinkRates.parse(spec.linkRates, spec.tasks);
