@@ -34,8 +34,8 @@ public final class DagTrainer {
   private int steps = 20;
   private int stages = 2;
   private long seed = 1;
-  private String compression = "none";
-  private String planner = "opfence";
+  private Compression compression = new Compression.None();
+  private PlannerChoice planner = PlannerChoice.OPFENCE;
   private Integer microBatches;
   private Integer microBatchSize;
   private String optimizer;
@@ -83,21 +83,25 @@ public final class DagTrainer {
     return this;
   }
 
-  /** none, topk:F, randomk:F, int8 or adatopk. */
+  /** none, topk:F, randomk:F, int8 or adatopk; parsed here, so a bad value fails before anything runs. */
   public DagTrainer compression(String c) {
-    if (!c.equalsIgnoreCase("adatopk")) {
-      Compressor.parse(c);
-    }
-    this.compression = c.toLowerCase();
+    this.compression = Compression.parse(c);
+    return this;
+  }
+
+  DagTrainer compression(Compression c) {
+    this.compression = java.util.Objects.requireNonNull(c, "compression");
     return this;
   }
 
   /** opfence (default) or even. */
   public DagTrainer planner(String p) {
-    if (!p.equalsIgnoreCase("opfence") && !p.equalsIgnoreCase("even")) {
-      throw new IllegalArgumentException("unknown planner '" + p + "' (expected opfence or even)");
-    }
-    this.planner = p.toLowerCase();
+    this.planner = PlannerChoice.parse(p);
+    return this;
+  }
+
+  DagTrainer planner(PlannerChoice p) {
+    this.planner = java.util.Objects.requireNonNull(p, "planner");
     return this;
   }
 
@@ -202,7 +206,7 @@ public final class DagTrainer {
     JavaRDD<Sample> samples = data.toJavaRDD().map(new RowToSample(graph)).zipWithIndex().mapToPair(new KeyedByZero())
         .partitionBy(new AllToFirstPartition(stages)).values();
     jsc.setJobDescription("dagtrain " + name + ": measure links, plan and train " + steps + " steps on " + stages
-        + " barrier tasks (" + planner + ", " + compression + ")");
+        + " barrier tasks (" + planner.label + ", " + compression.label() + ")");
     long start = System.nanoTime();
     // The shuffle after the barrier stage makes it a ShuffleMapStage, which Spark retries as a whole after a
     // task failure (a barrier ResultStage would not be retried); the retry resumes from the checkpoint.
@@ -329,7 +333,7 @@ public final class DagTrainer {
       LOG.info("dagtrain {}: {} stage(s), {} steps, final loss {}, {} s, {} samples/s", name, k, losses.size(),
           losses.isEmpty() ? "n/a" : String.format("%.4f", losses.get(losses.size() - 1)), String.format("%.1f", seconds),
           String.format("%.1f", throughput));
-      return new TrainingReport(name, k, spec.compression, losses, elapsed, last.path("start_step").asInt(), seconds,
+      return new TrainingReport(name, k, spec.compression.label(), losses, elapsed, last.path("start_step").asInt(), seconds,
           throughput, links, planJson, timing);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("could not read the training tasks' results", e);
@@ -363,7 +367,7 @@ public final class DagTrainer {
     }
     CostModel m = new CostModel(graph, cluster, times, o.microBatches(), o.microBatchSize(), spec.compression,
         spec.minFraction, o.schedule());
-    Plan plan = spec.tasks == 1 || spec.planner.equals("even") ? Planner.even(m, spec.tasks)
+    Plan plan = spec.tasks == 1 || spec.planner == PlannerChoice.EVEN ? Planner.even(m, spec.tasks)
         : Planner.opFence(m, Math.min(spec.minStages, spec.tasks), spec.tasks, 0);
     LOG.info("dagtrain in-process plan:\n{}", plan.explain());
     int[] b = plan.boundaries();
@@ -372,8 +376,7 @@ public final class DagTrainer {
     double[] linkRates = new double[Math.max(0, ex.length - 1)];
     for (int s = 0; s + 1 < ex.length; s++) {
       Plan.LinkPlan l = plan.links.get(s);
-      lcs.add(spec.compression.equals("adatopk") ? LinkCompression.adaptive(l.activationFraction(), spec.errorFeedback)
-          : LinkCompression.fixed(spec.compression, spec.errorFeedback));
+      lcs.add(LinkCompression.forLink(spec.compression, l.activationFraction(), spec.errorFeedback));
       linkRates[s] = rates[ex[s]][ex[s + 1]];
     }
     TrainResult r = InProcessPipeline.train(graph, b, o.withSteps(spec.steps),
@@ -382,7 +385,7 @@ public final class DagTrainer {
     for (LinkStat l : r.links()) {
       links.add(new TrainingReport.Link(l.fromExecutor(), l.toExecutor(), l.bytes(), l.keptFraction()));
     }
-    return new TrainingReport(name, ex.length, spec.compression, r.losses(), r.elapsedSeconds(), 0, r.seconds(),
+    return new TrainingReport(name, ex.length, spec.compression.label(), r.losses(), r.elapsedSeconds(), 0, r.seconds(),
         r.samplesPerSecond(), links, plan.toJson());
   }
 }

@@ -211,7 +211,7 @@ final class TaskSession {
         java.util.Arrays.toString(message), java.util.Arrays.toString(messageFixed));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
         spec.minFraction, Schedule.parse(spec.schedule));
-    if (spec.planner.equals("even")) {
+    if (spec.planner == PlannerChoice.EVEN) {
       if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
         return Planner.even(m, n);
       }
@@ -291,8 +291,10 @@ final class TaskSession {
       LOG.info("dagtrain stage {} resumed from the checkpoint of step {}", stage, resume);
     }
     MicroBatchSource data = stage == 0 ? new SampleSource(graph, samples, spec.microBatchSize, spec.seed) : null;
-    LinkCompression out = stage + 1 < k ? linkCompression(plan.links.get(stage)) : null;
-    LinkCompression in = stage > 0 ? linkCompression(plan.links.get(stage - 1)) : null;
+    LinkCompression out = stage + 1 < k ? LinkCompression.forLink(spec.compression,
+        plan.links.get(stage).activationFraction(), spec.errorFeedback) : null;
+    LinkCompression in = stage > 0 ? LinkCompression.forLink(spec.compression,
+        plan.links.get(stage - 1).activationFraction(), spec.errorFeedback) : null;
     StageTransport transport = stageTransport(net, execOf);
     StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in,
         Schedule.parse(spec.schedule));
@@ -402,13 +404,6 @@ final class TaskSession {
       }
     }
     return peers;
-  }
-
-  private LinkCompression linkCompression(Plan.LinkPlan l) {
-    if (spec.compression.equals("adatopk")) {
-      return LinkCompression.adaptive(l.activationFraction(), spec.errorFeedback);
-    }
-    return LinkCompression.fixed(spec.compression, spec.errorFeedback);
   }
 
   private Configuration hadoopConf() {

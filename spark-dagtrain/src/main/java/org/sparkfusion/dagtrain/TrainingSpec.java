@@ -15,8 +15,8 @@ final class TrainingSpec implements Serializable {
   String optimizer;
   double learningRate;
   long seed;
-  String compression;
-  String planner;
+  Compression compression;
+  PlannerChoice planner;
   int tasks;
   int minStages;
   /** Even split only: hosts in stage order (each must run one task); empty = stage i on task i. */
