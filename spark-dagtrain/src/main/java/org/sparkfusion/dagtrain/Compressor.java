@@ -94,35 +94,14 @@ abstract class Compressor {
     return k;
   }
 
-  /** Parses none | topk:F | randomk:F | int8 (adatopk is built by the runtime per link). */
+  /** The compressor of a fixed setting none | topk:F | randomk:F | int8 ({@link Compression#parse}). */
   static Compressor parse(String spec) {
-    String s = spec.trim().toLowerCase();
-    if (s.equals("none")) {
-      return new Dense();
+    Compression c = Compression.parse(spec);
+    if (c.adaptive()) {
+      throw new IllegalArgumentException("compression 'adatopk' is chosen per link by the planner, it is not a fixed"
+          + " compressor (expected none, topk:F, randomk:F or int8)");
     }
-    if (s.equals("int8")) {
-      return new Int8();
-    }
-    if (s.startsWith("topk:")) {
-      return new TopK(fractionOf(s, spec));
-    }
-    if (s.startsWith("randomk:")) {
-      return new RandomK(fractionOf(s, spec));
-    }
-    throw new IllegalArgumentException("unknown compression '" + spec + "' (expected none, topk:F, randomk:F, int8 or adatopk)");
-  }
-
-  private static double fractionOf(String s, String spec) {
-    double f;
-    try {
-      f = Double.parseDouble(s.substring(s.indexOf(':') + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("compression '" + spec + "': fraction is not a number");
-    }
-    if (!(f > 0 && f <= 1)) {
-      throw new IllegalArgumentException("compression '" + spec + "': fraction must be in (0,1]");
-    }
-    return f;
+    return c.compressor();
   }
 
   static int keep(int n, double fraction) {

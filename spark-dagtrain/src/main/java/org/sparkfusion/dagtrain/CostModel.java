@@ -15,7 +15,7 @@ final class CostModel {
   final ClusterProfile cluster;
   final int microBatches;
   final int microBatchSize;
-  final String compression;
+  final Compression compression;
   final double minFraction;
   final double[][] prefix;
   final long[] liveFloats;
@@ -28,21 +28,19 @@ final class CostModel {
 
   CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,
       String compression, double minFraction) {
-    this(graph, cluster, nodeSeconds, microBatches, microBatchSize, compression, minFraction, Schedule.GPIPE);
+    this(graph, cluster, nodeSeconds, microBatches, microBatchSize, Compression.parse(compression), minFraction,
+        Schedule.GPIPE);
   }
 
   CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,
-      String compression, double minFraction, Schedule schedule) {
+      Compression compression, double minFraction, Schedule schedule) {
     this.schedule = schedule;
     this.graph = graph;
     this.cluster = cluster;
     this.microBatches = microBatches;
     this.microBatchSize = microBatchSize;
-    this.compression = compression.trim().toLowerCase();
+    this.compression = java.util.Objects.requireNonNull(compression, "compression");
     this.minFraction = minFraction;
-    if (!this.compression.equals("adatopk")) {
-      Compressor.parse(this.compression);
-    }
     int n = graph.size();
     if (nodeSeconds.length != n) {
       throw new IllegalArgumentException("need one time per node: " + nodeSeconds.length + " for " + n);
@@ -135,22 +133,22 @@ final class CostModel {
     return 2 * d + Math.min(1.5 * d, 0.125) + 0.0;
   }
 
-  double bytesPerEntry(String setting, double d) {
-    if (setting.equals("none") || d >= 1) {
-      return setting.equals("int8") ? 1 : (setting.startsWith("randomk") ? 2 * d : 4);
-    }
-    if (setting.equals("int8")) {
+  /** Wire bytes per float entry at kept fraction {@code d} under this model's compression (AdaTopK: top-k's). */
+  double bytesPerEntry(double d) {
+    if (compression instanceof Compression.Int8) {
       return 1;
     }
-    if (setting.startsWith("randomk")) {
+    if (compression instanceof Compression.RandomK) {
       return 2 * d;
+    }
+    if (compression instanceof Compression.None || d >= 1) {
+      return 4;
     }
     return topkBytesPerEntry(d);
   }
 
   double fixedFraction() {
-    int c = compression.indexOf(':');
-    return c < 0 ? 1 : Double.parseDouble(compression.substring(c + 1));
+    return compression.fixedFraction();
   }
 
   /** Seconds for activations forward and gradients back across boundary b from executor e to f. */
@@ -158,15 +156,14 @@ final class CostModel {
     if (e == f) {
       return 0;
     }
-    String setting = compression.equals("adatopk") ? "topk" : compression;
-    double act = liveFloats[b] * bytesPerEntry(setting, actFraction) + 4.0 * liveInts[b] + 64;
-    double grad = liveFloats[b] * bytesPerEntry(setting, gradFraction) + 64;
+    double act = liveFloats[b] * bytesPerEntry(actFraction) + 4.0 * liveInts[b] + 64;
+    double grad = liveFloats[b] * bytesPerEntry(gradFraction) + 64;
     return act / cluster.bandwidth[e][f] + cluster.latency[e][f] + grad / cluster.bandwidth[f][e] + cluster.latency[f][e];
   }
 
   /** Link seconds at the configured compression (for adatopk: dense). */
   double linkSeconds(int b, int e, int f) {
-    double d = compression.equals("adatopk") || compression.equals("none") ? 1 : fixedFraction();
+    double d = compression.fixedFraction();
     return linkSeconds(b, e, f, d, d);
   }
 
@@ -209,7 +206,7 @@ final class CostModel {
 
   /** Link seconds under a cap as the DP sees it (adaptive: least compression meeting the cap). */
   double linkUnderCap(int b, int e, int f, double cap) {
-    if (!compression.equals("adatopk")) {
+    if (!compression.adaptive()) {
       return linkSeconds(b, e, f);
     }
     double dense = linkSeconds(b, e, f, 1, 1);

@@ -34,8 +34,8 @@ public final class DagTrainer {
   private int steps = 20;
   private int stages = 2;
   private long seed = 1;
-  private String compression = "none";
-  private String planner = "opfence";
+  private Compression compression = new Compression.None();
+  private PlannerChoice planner = PlannerChoice.OPFENCE;
   private Integer microBatches;
   private Integer microBatchSize;
   private String optimizer;
@@ -83,21 +83,25 @@ public final class DagTrainer {
     return this;
   }
 
-  /** none, topk:F, randomk:F, int8 or adatopk. */
+  /** none, topk:F, randomk:F, int8 or adatopk; parsed here, so a bad value fails before anything runs. */
   public DagTrainer compression(String c) {
-    if (!c.equalsIgnoreCase("adatopk")) {
-      Compressor.parse(c);
-    }
-    this.compression = c.toLowerCase();
+    this.compression = Compression.parse(c);
+    return this;
+  }
+
+  DagTrainer compression(Compression c) {
+    this.compression = java.util.Objects.requireNonNull(c, "compression");
     return this;
   }
 
   /** opfence (default) or even. */
   public DagTrainer planner(String p) {
-    if (!p.equalsIgnoreCase("opfence") && !p.equalsIgnoreCase("even")) {
-      throw new IllegalArgumentException("unknown planner '" + p + "' (expected opfence or even)");
-    }
-    this.planner = p.toLowerCase();
+    this.planner = PlannerChoice.parse(p);
+    return this;
+  }
+
+  DagTrainer planner(PlannerChoice p) {
+    this.planner = java.util.Objects.requireNonNull(p, "planner");
     return this;
   }
 
@@ -192,14 +196,17 @@ public final class DagTrainer {
    */
   public TrainingReport fit(Dataset<Row> data) {
     SparkSession spark = data.sparkSession();
+    checkCapacity(spark.sparkContext());
     TrainingSpec spec = spec(spark, stages);
     checkMemory(spec);
+    // a fresh secret per run: the tasks' connections to each other must prove they hold it (ConnectionAuth)
+    spec.connectionSecret = ConnectionAuth.newSecret();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobDescription("dagtrain " + name + ": read training data and send it to the first stage");
     JavaRDD<Sample> samples = data.toJavaRDD().map(new RowToSample(graph)).zipWithIndex().mapToPair(new KeyedByZero())
         .partitionBy(new AllToFirstPartition(stages)).values();
     jsc.setJobDescription("dagtrain " + name + ": measure links, plan and train " + steps + " steps on " + stages
-        + " barrier tasks (" + planner + ", " + compression + ")");
+        + " barrier tasks (" + planner.label + ", " + compression.label() + ")");
     long start = System.nanoTime();
     // The shuffle after the barrier stage makes it a ShuffleMapStage, which Spark retries as a whole after a
     // task failure (a barrier ResultStage would not be retried); the retry resumes from the checkpoint.
@@ -209,6 +216,47 @@ public final class DagTrainer {
     jsc.setJobDescription(null);
     double wall = (System.nanoTime() - start) / 1e9;
     return assemble(spec, results, wall);
+  }
+
+  /** How long {@link #checkCapacity} waits for executors to register when the configuration does not say. */
+  static final long REGISTRATION_WAIT_MILLIS = 30_000;
+
+  /**
+   * Fails at once, naming the setting, if the model has fewer ops than {@code stages} or the cluster fewer task slots
+   * (Spark would otherwise retry the barrier stage for about 10 minutes). Slots come from the configuration when it
+   * tells ({@link StageCapacity#configuredSlots}); otherwise from the executors registered, waited for up to
+   * {@link #REGISTRATION_WAIT_MILLIS}.
+   */
+  void checkCapacity(org.apache.spark.SparkContext sc) {
+    StageCapacity.checkOps(graph, name, stages);
+    Map<String, String> conf = new java.util.HashMap<>();
+    for (scala.Tuple2<String, String> t : sc.getConf().getAll()) {
+      conf.put(t._1(), t._2());
+    }
+    java.util.OptionalInt configured = StageCapacity.configuredSlots(sc.master(), conf);
+    if (configured.isPresent()) {
+      StageCapacity.checkSlots(stages, configured.getAsInt(), StageCapacity.slotSource(sc.master()));
+      return;
+    }
+    long deadline = System.nanoTime() + REGISTRATION_WAIT_MILLIS * 1_000_000;
+    int live = liveSlots(sc);
+    while (live < stages && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for executors to register", e);
+      }
+      live = liveSlots(sc);
+    }
+    StageCapacity.checkSlots(stages, live, "registered executors x spark.executor.cores / spark.task.cpus after "
+        + REGISTRATION_WAIT_MILLIS / 1000 + " s; set spark.executor.instances and spark.executor.cores to check"
+        + " without waiting");
+  }
+
+  /** Barrier tasks the registered executors can run at once (what Spark's own barrier check counts). */
+  private static int liveSlots(org.apache.spark.SparkContext sc) {
+    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
 
   private void checkMemory(TrainingSpec spec) {
@@ -285,7 +333,7 @@ public final class DagTrainer {
       LOG.info("dagtrain {}: {} stage(s), {} steps, final loss {}, {} s, {} samples/s", name, k, losses.size(),
           losses.isEmpty() ? "n/a" : String.format("%.4f", losses.get(losses.size() - 1)), String.format("%.1f", seconds),
           String.format("%.1f", throughput));
-      return new TrainingReport(name, k, spec.compression, losses, elapsed, last.path("start_step").asInt(), seconds,
+      return new TrainingReport(name, k, spec.compression.label(), losses, elapsed, last.path("start_step").asInt(), seconds,
           throughput, links, planJson, timing);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("could not read the training tasks' results", e);
@@ -305,6 +353,7 @@ public final class DagTrainer {
   }
 
   TrainingReport fitInProcess(List<Sample> samples, TrainingSpec spec) throws Exception {
+    StageCapacity.checkOps(graph, name, spec.tasks);
     TrainOptions o = spec.options();
     double[] times = WorkloadEstimator.calibrate(graph, o.microBatchSize(), 3, o.seed());
     double[][] rates = LinkRates.parse(spec.linkRates, spec.tasks);
@@ -318,7 +367,7 @@ public final class DagTrainer {
     }
     CostModel m = new CostModel(graph, cluster, times, o.microBatches(), o.microBatchSize(), spec.compression,
         spec.minFraction, o.schedule());
-    Plan plan = spec.tasks == 1 || spec.planner.equals("even") ? Planner.even(m, spec.tasks)
+    Plan plan = spec.tasks == 1 || spec.planner == PlannerChoice.EVEN ? Planner.even(m, spec.tasks)
         : Planner.opFence(m, Math.min(spec.minStages, spec.tasks), spec.tasks, 0);
     LOG.info("dagtrain in-process plan:\n{}", plan.explain());
     int[] b = plan.boundaries();
@@ -327,8 +376,7 @@ public final class DagTrainer {
     double[] linkRates = new double[Math.max(0, ex.length - 1)];
     for (int s = 0; s + 1 < ex.length; s++) {
       Plan.LinkPlan l = plan.links.get(s);
-      lcs.add(spec.compression.equals("adatopk") ? LinkCompression.adaptive(l.activationFraction(), spec.errorFeedback)
-          : LinkCompression.fixed(spec.compression, spec.errorFeedback));
+      lcs.add(LinkCompression.forLink(spec.compression, l.activationFraction(), spec.errorFeedback));
       linkRates[s] = rates[ex[s]][ex[s + 1]];
     }
     TrainResult r = InProcessPipeline.train(graph, b, o.withSteps(spec.steps),
@@ -337,7 +385,7 @@ public final class DagTrainer {
     for (LinkStat l : r.links()) {
       links.add(new TrainingReport.Link(l.fromExecutor(), l.toExecutor(), l.bytes(), l.keptFraction()));
     }
-    return new TrainingReport(name, ex.length, spec.compression, r.losses(), r.elapsedSeconds(), 0, r.seconds(),
+    return new TrainingReport(name, ex.length, spec.compression.label(), r.losses(), r.elapsedSeconds(), 0, r.seconds(),
         r.samplesPerSecond(), links, plan.toJson());
   }
 }

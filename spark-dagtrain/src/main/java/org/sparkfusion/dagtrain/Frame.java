@@ -11,6 +11,12 @@ record Frame(byte type, int from, int step, int micro, byte[] payload) {
   static final byte PROBE_ACK = 7;
   static final byte BYE = 8;
   static final byte START = 9;
+  /** Handshake ({@link ConnectionAuth}): the accepting side's nonce. */
+  static final byte AUTH_CHALLENGE = 10;
+  /** Handshake: the connecting side's nonce and proof; {@code from} is the task it claims to be. */
+  static final byte AUTH_RESPONSE = 11;
+  /** Handshake: the accepting side's proof. */
+  static final byte AUTH_OK = 12;
 
   static String typeName(byte t) {
     return switch (t) {
@@ -23,6 +29,9 @@ record Frame(byte type, int from, int step, int micro, byte[] payload) {
       case PROBE_ACK -> "probe-ack";
       case BYE -> "bye";
       case START -> "start";
+      case AUTH_CHALLENGE -> "auth-challenge";
+      case AUTH_RESPONSE -> "auth-response";
+      case AUTH_OK -> "auth-ok";
       default -> "type-" + t;
     };
   }

@@ -14,8 +14,16 @@ record LinkCompression(String setting, Compressor activations, Compressor gradie
   }
 
   /** For the fixed settings none, topk:F, randomk:F and int8 (same compressor and feedback both ways). */
-  static LinkCompression fixed(String spec, boolean errorFeedback) {
-    return new LinkCompression(spec, Compressor.parse(spec), Compressor.parse(spec), errorFeedback, errorFeedback);
+  static LinkCompression fixed(Compression c, boolean errorFeedback) {
+    return new LinkCompression(c.label(), c.compressor(), c.compressor(), errorFeedback, errorFeedback);
+  }
+
+  /**
+   * The compression of one planned link: AdaTopK at the fraction the planner chose for it ({@code activationFeedback}
+   * for activations), or the fixed setting with {@code errorFeedback} both ways.
+   */
+  static LinkCompression forLink(Compression c, double activationFraction, boolean errorFeedback) {
+    return c.adaptive() ? adaptive(activationFraction, errorFeedback) : fixed(c, errorFeedback);
   }
 
   /** AdaTopK at a given activation fraction; a fraction of 1 sends dense fp32. */

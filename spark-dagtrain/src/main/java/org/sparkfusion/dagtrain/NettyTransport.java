@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -20,16 +21,24 @@ import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Direct connections between the training tasks: every task listens on an ephemeral port and opens one
- * connection to each peer for its outgoing frames (incoming frames arrive on the peers' connections). Frames
- * carry length and CRC-32 ({@link FrameDecoder}); a corrupt or truncated frame, or a peer closing its
- * connection without saying goodbye, becomes an error for whoever waits on that peer.
+ * connection to each peer for its outgoing frames (incoming frames arrive on the peers' connections). Every
+ * connection must pass the {@link ConnectionAuth} handshake with the run's secret before any frame is accepted; one
+ * that does not (wrong MAC, another frame first, an oversized length, silence) is closed with a warning naming its
+ * remote address and never reaches the inbox, so training goes on. After the handshake a connection is bound to the
+ * task it authenticated as. Frames carry length and CRC-32 ({@link FrameDecoder}); a corrupt or truncated frame from
+ * an authenticated peer, or such a peer closing its connection without saying goodbye, becomes an error for whoever
+ * waits on that peer.
  */
 final class NettyTransport implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
   final int me;
   final long timeoutMillis;
   final int maxPayload;
@@ -44,16 +53,30 @@ final class NettyTransport implements AutoCloseable {
   private volatile boolean closing;
   /** Time the event-loop threads spent copying and checking received frames (CRC-32), all peers. */
   final LongAdder frameDecodeNanos = new LongAdder();
+  /** Incoming connections closed because they did not authenticate. */
+  final LongAdder rejectedConnections = new LongAdder();
+  /** Wall time of this task's outgoing handshakes (connect to authenticated), all peers, and their count. */
+  final LongAdder handshakeNanos = new LongAdder();
+  final LongAdder handshakes = new LongAdder();
+  private final ConnectionAuth auth;
+  private final long handshakeMillis;
 
-  NettyTransport(int me, String host, int maxPayload, long timeoutMillis) throws InterruptedException {
+  /**
+   * @param secret the run's {@link ConnectionAuth#SECRET_BYTES}-byte secret; every peer must hold the same
+   */
+  NettyTransport(int me, String host, int maxPayload, long timeoutMillis, byte[] secret) throws InterruptedException {
     this.me = me;
     this.maxPayload = maxPayload;
     this.timeoutMillis = timeoutMillis;
+    this.auth = new ConnectionAuth(secret);
+    // a real peer answers the challenge at once; an unauthenticated connection is not kept open longer than this
+    this.handshakeMillis = Math.min(timeoutMillis, 30_000);
     ServerBootstrap sb = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new FrameDecoder(maxPayload, frameDecodeNanos), new IncomingHandler());
+            FrameDecoder d = FrameDecoder.beforeHandshake(maxPayload, frameDecodeNanos);
+            ch.pipeline().addLast(d, new IncomingHandler(d));
           }
         });
     server = sb.bind(new InetSocketAddress(host, 0)).sync().channel();
@@ -75,25 +98,55 @@ final class NettyTransport implements AutoCloseable {
       inbox.name(j, "task " + j + " (" + addresses[j] + ")");
       String[] hp = addresses[j].split(":");
       final int peer = j;
-      Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-          .option(ChannelOption.TCP_NODELAY, true)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMillis, 60_000))
-          .handler(new ChannelInitializer<SocketChannel>() {
-            @Override protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new FrameDecoder(maxPayload, frameDecodeNanos), new ReplyHandler(peer));
-            }
-          });
-      ChannelFuture f = b.connect(hp[0], Integer.parseInt(hp[1])).await();
-      if (!f.isSuccess()) {
-        throw new IOException("cannot connect to task " + j + " at " + addresses[j] + ": " + f.cause(), f.cause());
-      }
-      Channel ch = f.channel();
+      Channel ch = openAuthenticated(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), peer, true);
       outgoing.put(j, ch);
       double rate = rates == null || rates.length <= j ? 0 : rates[j];
       outboxes.put(j, new Outbox("task " + j + " (" + addresses[j] + ")", bytes -> write(ch, bytes, peer),
           rate > 0 ? new RateLimiter(rate) : null));
-      outboxes.get(j).send(new Frame(Frame.HELLO, me, 0, 0, new byte[0]));
     }
+    if (handshakes.sum() > 0) {
+      LOG.info("dagtrain task {}: {} outgoing connection(s) authenticated, {} ms per handshake on average", me,
+          handshakes.sum(), String.format("%.2f", handshakeNanos.sum() / 1e6 / handshakes.sum()));
+    }
+  }
+
+  /**
+   * Connects to task {@code peer} at {@code at} and passes the handshake; returns once both sides have proved they
+   * hold the secret (nothing is sent on the connection before). {@code replies}: deliver pings' and probes' answers.
+   */
+  private Channel openAuthenticated(InetSocketAddress at, int peer, boolean replies) throws IOException,
+      InterruptedException {
+    long t0 = System.nanoTime();
+    ClientHandshake[] hs = new ClientHandshake[1];
+    Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMillis, 60_000))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override protected void initChannel(SocketChannel ch) {
+            FrameDecoder d = FrameDecoder.beforeHandshake(maxPayload, frameDecodeNanos);
+            hs[0] = new ClientHandshake(peer, d);
+            ch.pipeline().addLast(d, hs[0]);
+            if (replies) {
+              ch.pipeline().addLast(new ReplyHandler(peer));
+            }
+          }
+        });
+    String where = "task " + peer + " at " + at.getHostString() + ":" + at.getPort();
+    ChannelFuture f = b.connect(at).await();
+    if (!f.isSuccess()) {
+      throw new IOException("cannot connect to " + where + ": " + f.cause(), f.cause());
+    }
+    try {
+      hs[0].done.get(handshakeMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      f.channel().close();
+      String why = e instanceof java.util.concurrent.TimeoutException ? "no answer within " + handshakeMillis + " ms"
+          : e.getCause().getMessage();
+      throw new IOException("cannot authenticate the connection to " + where + ": " + why, e);
+    }
+    handshakeNanos.add(System.nanoTime() - t0);
+    handshakes.increment();
+    return f.channel();
   }
 
   private void write(Channel ch, byte[] bytes, int peer) throws IOException {
@@ -156,18 +209,8 @@ final class NettyTransport implements AutoCloseable {
    * Seconds per float entry and side.
    */
   double messageSecondsPerEntry(int entries, double minSeconds, long seed) throws IOException, InterruptedException {
-    InetSocketAddress a = (InetSocketAddress) server.localAddress();
-    ChannelFuture cf = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override protected void initChannel(SocketChannel ch) { }
-        }).connect(a).await();
-    if (!cf.isSuccess()) {
-      throw new IOException("cannot connect to this task's own transport at " + a + ": " + cf.cause(), cf.cause());
-    }
-    Channel self = cf.channel();
+    Channel self = openAuthenticated((InetSocketAddress) server.localAddress(), me, false);
     try {
-      write(self, FrameCodec.encode(new Frame(Frame.HELLO, me, 0, 0, new byte[0])), me);
       return MessageCost.secondsPerEntry(entries, minSeconds, seed, frame -> {
         write(self, frame, me);
         return inbox.take(me, Frame.ACTIVATIONS, timeoutMillis);
@@ -233,11 +276,75 @@ final class NettyTransport implements AutoCloseable {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
-  /** Frames from a peer's outgoing connection: data, probes to answer, goodbye. */
+  /**
+   * Frames from a peer's outgoing connection: first the handshake (challenge out, response checked, proof back),
+   * then data, probes to answer, goodbye. Until the handshake passes {@code peer} is -1 and nothing reaches the inbox.
+   */
   private final class IncomingHandler extends SimpleChannelInboundHandler<Object> {
+    private final FrameDecoder decoder;
     private int peer = -1;
+    private byte[] challenge;
+    private ScheduledFuture<?> deadline;
+
+    IncomingHandler(FrameDecoder decoder) {
+      this.decoder = decoder;
+    }
+
+    @Override public void channelActive(ChannelHandlerContext ctx) {
+      challenge = ConnectionAuth.nonce();
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.AUTH_CHALLENGE, me, 0, 0, challenge))));
+      deadline = ctx.executor().schedule(() -> {
+        if (peer < 0) {
+          reject(ctx, "no handshake within " + handshakeMillis + " ms");
+        }
+      }, handshakeMillis, TimeUnit.MILLISECONDS);
+      ctx.fireChannelActive();
+    }
+
+    /** Closes an unauthenticated connection; the run and the authenticated peers' connections are not affected. */
+    private void reject(ChannelHandlerContext ctx, String why) {
+      if (!ctx.channel().isOpen()) {
+        return;
+      }
+      decoder.reject();
+      rejectedConnections.increment();
+      LOG.warn("dagtrain task {}: rejected an unauthenticated connection from {}: {}", me, ctx.channel().remoteAddress(),
+          why);
+      ctx.close();
+    }
+
+    private void authenticate(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof Frame f)) {
+        reject(ctx, "closed during the handshake");
+        return;
+      }
+      if (f.type() != Frame.AUTH_RESPONSE) {
+        reject(ctx, "sent a " + Frame.typeName(f.type()) + " frame before authenticating");
+        return;
+      }
+      byte[] p = f.payload();
+      if (p.length != ConnectionAuth.NONCE_BYTES + ConnectionAuth.MAC_BYTES || f.from() < 0) {
+        reject(ctx, "malformed handshake response");
+        return;
+      }
+      byte[] nonce = java.util.Arrays.copyOfRange(p, 0, ConnectionAuth.NONCE_BYTES);
+      byte[] mac = java.util.Arrays.copyOfRange(p, ConnectionAuth.NONCE_BYTES, p.length);
+      if (!ConnectionAuth.matches(auth.clientProof(f.from(), me, challenge, nonce), mac)) {
+        reject(ctx, "wrong handshake MAC (claimed to be task " + f.from() + ")");
+        return;
+      }
+      peer = f.from();
+      decoder.authenticated();
+      deadline.cancel(false);
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.AUTH_OK, me, 0, 0,
+          auth.serverProof(peer, me, challenge, nonce)))));
+    }
 
     @Override protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+      if (peer < 0) {
+        authenticate(ctx, msg);
+        return;
+      }
       if (msg instanceof FrameDecoder.Truncated t) {
         if (peer >= 0) {
           inbox.fail(peer, "truncated frame from task " + peer + ": connection closed with " + t.bytes()
@@ -247,16 +354,21 @@ final class NettyTransport implements AutoCloseable {
       }
       Frame f = (Frame) msg;
       switch (f.type()) {
-        case Frame.HELLO -> peer = f.from();
         case Frame.PING -> ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.PONG, me, f.step(), 0, new byte[0]))));
         case Frame.PROBE -> ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.PROBE_ACK, me, f.step(), 0, new byte[0]))));
-        case Frame.BYE -> saidBye.put(f.from(), true);
-        // Keyed by the connection's task, not by the frame's sender field (stages number themselves by stage).
+        case Frame.BYE -> saidBye.put(peer, true);
+        case Frame.AUTH_CHALLENGE, Frame.AUTH_RESPONSE, Frame.AUTH_OK, Frame.HELLO ->
+            inbox.fail(peer, "task " + peer + " sent a " + Frame.typeName(f.type()) + " frame after the handshake");
+        // Keyed by the connection's (authenticated) task, not by the frame's sender field (stages number themselves
+        // by stage).
         default -> inbox.deliver(peer >= 0 ? peer : f.from(), f);
       }
     }
 
     @Override public void channelInactive(ChannelHandlerContext ctx) {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
       if (peer >= 0 && !saidBye.containsKey(peer) && !closing) {
         inbox.fail(peer, "task " + peer + " (" + (addresses == null ? "?" : addresses[peer])
             + ") closed its connection mid-training: the peer vanished");
@@ -265,6 +377,10 @@ final class NettyTransport implements AutoCloseable {
 
     @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       Throwable root = cause.getCause() != null ? cause.getCause() : cause;
+      if (peer < 0) {
+        reject(ctx, String.valueOf(root.getMessage()));
+        return;
+      }
       if (peer >= 0) {
         inbox.fail(peer, "bad message from task " + peer + ": " + root.getMessage());
       }
@@ -274,6 +390,77 @@ final class NettyTransport implements AutoCloseable {
   }
 
   volatile Throwable lastError;
+
+  /**
+   * The connecting side of the handshake: answers the challenge with this task's proof, checks the accepting side's
+   * proof, then lets frames through to the next handler. {@link #done} completes when both proofs are in.
+   */
+  private final class ClientHandshake extends ChannelInboundHandlerAdapter {
+    private final int server;
+    private final FrameDecoder decoder;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    private byte[] challenge;
+    private byte[] nonce;
+
+    ClientHandshake(int server, FrameDecoder decoder) {
+      this.server = server;
+      this.decoder = decoder;
+    }
+
+    @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (done.isDone()) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      if (!(msg instanceof Frame f)) {
+        fail(ctx, "the connection closed during the handshake");
+        return;
+      }
+      if (challenge == null) {
+        if (f.type() != Frame.AUTH_CHALLENGE || f.payload().length != ConnectionAuth.NONCE_BYTES) {
+          fail(ctx, "expected a handshake challenge, got a " + Frame.typeName(f.type()) + " frame");
+          return;
+        }
+        challenge = f.payload();
+        nonce = ConnectionAuth.nonce();
+        byte[] proof = auth.clientProof(me, server, challenge, nonce);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.encode(new Frame(Frame.AUTH_RESPONSE, me, 0, 0,
+            ConnectionAuth.responsePayload(nonce, proof)))));
+        return;
+      }
+      if (f.type() != Frame.AUTH_OK
+          || !ConnectionAuth.matches(auth.serverProof(me, server, challenge, nonce), f.payload())) {
+        fail(ctx, "the peer did not prove it holds this run's secret");
+        return;
+      }
+      decoder.authenticated();
+      done.complete(null);
+    }
+
+    private void fail(ChannelHandlerContext ctx, String why) {
+      decoder.reject();
+      done.completeExceptionally(new IOException(why));
+      ctx.close();
+    }
+
+    @Override public void channelInactive(ChannelHandlerContext ctx) {
+      if (!done.isDone()) {
+        // the accepting side closes a connection whose proof it rejected, e.g. when the secrets differ
+        done.completeExceptionally(new IOException("the peer closed the connection during the handshake (does it"
+            + " hold this run's secret?)"));
+      }
+      ctx.fireChannelInactive();
+    }
+
+    @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (!done.isDone()) {
+        Throwable root = cause.getCause() != null ? cause.getCause() : cause;
+        fail(ctx, String.valueOf(root.getMessage()));
+        return;
+      }
+      ctx.fireExceptionCaught(cause);
+    }
+  }
 
   /** Replies to this task's pings and probes, on its outgoing connection. */
   private final class ReplyHandler extends SimpleChannelInboundHandler<Object> {

@@ -79,12 +79,12 @@ public final class Plan {
   /** As above, with each stage's memory checked at its peak under {@code schedule} ({@code gpipe} or {@code 1f1b}). */
   public static Plan plan(Graph graph, ClusterProfile cluster, String planner, String compression, int microBatches,
       int microBatchSize, double flopsPerSecond, String schedule) {
+    PlannerChoice choice = PlannerChoice.parse(planner);
     CostModel m = new CostModel(graph, cluster, WorkloadEstimator.secondsFromFlops(graph, microBatchSize, flopsPerSecond),
-        microBatches, microBatchSize, compression, 0.1, Schedule.parse(schedule));
-    return switch (planner.toLowerCase()) {
-      case "opfence" -> Planner.opFence(m, 1, cluster.size());
-      case "even" -> Planner.even(m, cluster.size());
-      default -> throw new IllegalArgumentException("unknown planner '" + planner + "' (expected opfence or even)");
+        microBatches, microBatchSize, Compression.parse(compression), 0.1, Schedule.parse(schedule));
+    return switch (choice) {
+      case OPFENCE -> Planner.opFence(m, 1, cluster.size());
+      case EVEN -> Planner.even(m, cluster.size());
     };
   }
 

@@ -40,7 +40,7 @@ final class Planner {
     if (best == null) {
       throw new IllegalStateException(memoryMessage(m, minStages));
     }
-    return build(m, "opfence", best.boundaries, best.executors, best.cap);
+    return build(m, PlannerChoice.OPFENCE.label, best.boundaries, best.executors, best.cap);
   }
 
   /** Every order of {@link ClusterProfile#chains()}, forwards and backwards, without repeats. */
@@ -102,7 +102,7 @@ final class Planner {
           int e = order[i];
           int f = order[j];
           caps.add(m.linkSeconds(b, e, f));
-          if (m.compression.equals("adatopk")) {
+          if (m.compression.adaptive()) {
             caps.add(m.adaptiveMin(b, e, f));
             caps.add(m.adaptiveTopkMax(b, e, f));
           }
@@ -234,7 +234,7 @@ final class Planner {
         throw new IllegalStateException(memoryMessage(m, stages));
       }
     }
-    return build(m, "even", bounds, execs, maxStage(m, bounds, execs));
+    return build(m, PlannerChoice.EVEN.label, bounds, execs, maxStage(m, bounds, execs));
   }
 
   static double maxStage(CostModel m, int[] bounds, int[] execs) {
@@ -267,10 +267,10 @@ final class Planner {
       int f = execs[s + 1];
       double act;
       double grad;
-      if (m.compression.equals("adatopk")) {
+      if (m.compression.adaptive()) {
         act = m.adaptiveChoice(bounds[s + 1], e, f, Math.max(cap, maxStage(m, bounds, execs)))[0];
         grad = Math.min(1, act >= 1 ? 1 : 2 * act);
-      } else if (m.compression.equals("none") || m.compression.equals("int8")) {
+      } else if (m.compression instanceof Compression.None || m.compression instanceof Compression.Int8) {
         act = 1;
         grad = 1;
       } else {
@@ -285,7 +285,7 @@ final class Planner {
     for (int e = 0; e < m.cluster.size(); e++) {
       single = Math.min(single, m.microBatches * m.stageSeconds(0, m.graph.size(), e));
     }
-    return new Plan(planner, m.compression, m.schedule, m.microBatches, m.microBatchSize, stages, links,
+    return new Plan(planner, m.compression.label(), m.schedule, m.microBatches, m.microBatchSize, stages, links,
         m.stepSeconds(stageTimes, linkTimes), single, m.cluster.clusters(), m.cluster.executors);
   }
 }

@@ -38,7 +38,8 @@ final class TaskSession {
   String run(List<Sample> samples) throws Exception {
     Graph graph = Graph.fromJson(spec.graphJson);
     String host = SparkEnv.get() == null ? "127.0.0.1" : SparkEnv.get().blockManager().blockManagerId().host();
-    try (NettyTransport net = new NettyTransport(me, host, spec.maxMessageMb << 20, spec.peerTimeoutMillis)) {
+    try (NettyTransport net = new NettyTransport(me, host, spec.maxMessageMb << 20, spec.peerTimeoutMillis,
+        spec.connectionSecret)) {
       String[] addresses = ctx.allGather(net.address());
       net.connect(addresses, LinkRates.parse(spec.linkRates, n)[me]);
       ctx.barrier();
@@ -210,7 +211,7 @@ final class TaskSession {
         java.util.Arrays.toString(message), java.util.Arrays.toString(messageFixed));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
         spec.minFraction, Schedule.parse(spec.schedule));
-    if (spec.planner.equals("even")) {
+    if (spec.planner == PlannerChoice.EVEN) {
       if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
         return Planner.even(m, n);
       }
@@ -290,27 +291,11 @@ final class TaskSession {
       LOG.info("dagtrain stage {} resumed from the checkpoint of step {}", stage, resume);
     }
     MicroBatchSource data = stage == 0 ? new SampleSource(graph, samples, spec.microBatchSize, spec.seed) : null;
-    LinkCompression out = stage + 1 < k ? linkCompression(plan.links.get(stage)) : null;
-    LinkCompression in = stage > 0 ? linkCompression(plan.links.get(stage - 1)) : null;
-    StageTransport transport = new StageTransport() {
-      @Override public void send(int toStage, Frame f) throws IOException {
-        net.send(execOf[toStage], f);
-      }
-
-      @Override public Frame receive(int fromStage, byte type) throws IOException, InterruptedException {
-        return net.receive(execOf[fromStage], type);
-      }
-
-      @Override public long bytesSent(int toStage) {
-        return net.bytesSent(execOf[toStage]);
-      }
-
-      @Override public void flush() throws IOException, InterruptedException {
-        net.flush();
-      }
-
-      @Override public void close() { }
-    };
+    LinkCompression out = stage + 1 < k ? LinkCompression.forLink(spec.compression,
+        plan.links.get(stage).activationFraction(), spec.errorFeedback) : null;
+    LinkCompression in = stage > 0 ? LinkCompression.forLink(spec.compression,
+        plan.links.get(stage - 1).activationFraction(), spec.errorFeedback) : null;
+    StageTransport transport = stageTransport(net, execOf);
     StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in,
         Schedule.parse(spec.schedule));
     long probeNext = stage + 1 < k ? net.bytesSent(execOf[stage + 1]) : 0;
@@ -387,6 +372,29 @@ final class TaskSession {
     result.put("kept_previous", worker.backwardCodec.keptFraction());
   }
 
+  /** A stage's view of the task transport: stage {@code s} lives on task {@code execOf[s]}. */
+  static StageTransport stageTransport(NettyTransport net, int[] execOf) {
+    return new StageTransport() {
+      @Override public void send(int toStage, Frame f) throws IOException {
+        net.send(execOf[toStage], f);
+      }
+
+      @Override public Frame receive(int fromStage, byte type) throws IOException, InterruptedException {
+        return net.receive(execOf[fromStage], type);
+      }
+
+      @Override public long bytesSent(int toStage) {
+        return net.bytesSent(execOf[toStage]);
+      }
+
+      @Override public void flush() throws IOException, InterruptedException {
+        net.flush();
+      }
+
+      @Override public void close() { }
+    };
+  }
+
   /** The executors of every stage but this one. */
   static int[] otherStagesExecutors(int[] execOf, int stage) {
     int[] peers = new int[execOf.length - 1];
@@ -396,13 +404,6 @@ final class TaskSession {
       }
     }
     return peers;
-  }
-
-  private LinkCompression linkCompression(Plan.LinkPlan l) {
-    if (spec.compression.equals("adatopk")) {
-      return LinkCompression.adaptive(l.activationFraction(), spec.errorFeedback);
-    }
-    return LinkCompression.fixed(spec.compression, spec.errorFeedback);
   }
 
   private Configuration hadoopConf() {

@@ -15,8 +15,8 @@ final class TrainingSpec implements Serializable {
   String optimizer;
   double learningRate;
   long seed;
-  String compression;
-  String planner;
+  Compression compression;
+  PlannerChoice planner;
   int tasks;
   int minStages;
   /** Even split only: hosts in stage order (each must run one task); empty = stage i on task i. */
@@ -34,6 +34,12 @@ final class TrainingSpec implements Serializable {
   int failAtStep;
   int failStage;
   Map<String, String> hadoopConf = new HashMap<>();
+  /**
+   * The run's {@link ConnectionAuth} secret, drawn on the driver for each {@code fit}. It travels in the serialized
+   * task like the rest of this spec (protected on the wire only when Spark's RPC is, see docs/dagtrain.md) and must
+   * never be logged; this class has no {@code toString} that would show it.
+   */
+  byte[] connectionSecret;
 
   TrainOptions options() {
     return new TrainOptions(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, 1,

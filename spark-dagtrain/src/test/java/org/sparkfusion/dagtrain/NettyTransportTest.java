@@ -3,16 +3,16 @@ package org.sparkfusion.dagtrain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.OutputStream;
-import java.net.Socket;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class NettyTransportTest {
 
+  private static final byte[] SECRET = ConnectionAuth.newSecret();
+
   private static NettyTransport[] pair(double rate) throws Exception {
-    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 5_000);
-    NettyTransport b = new NettyTransport(1, "127.0.0.1", 1 << 20, 5_000);
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 5_000, SECRET);
+    NettyTransport b = new NettyTransport(1, "127.0.0.1", 1 << 20, 5_000, SECRET);
     String[] addrs = {a.address(), b.address()};
     a.connect(addrs, new double[] {0, rate});
     b.connect(addrs, new double[] {rate, 0});
@@ -102,14 +102,13 @@ class NettyTransportTest {
   }
 
   @Test void corruptFrameIsAnErrorNotData() throws Exception {
-    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 3_000);
-    try (Socket s = new Socket("127.0.0.1", Integer.parseInt(a.address().split(":")[1]))) {
-      OutputStream out = s.getOutputStream();
-      out.write(FrameCodec.encode(new Frame(Frame.HELLO, 1, 0, 0, new byte[0])));
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 3_000, SECRET);
+    try (RawPeer p = new RawPeer(a.address())) {
+      p.authenticate(SECRET, 1, 0);
       byte[] f = FrameCodec.encode(new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[] {1, 2, 3}));
       f[f.length - 2] ^= 0x10;
-      out.write(f);
-      out.flush();
+      p.out.write(f);
+      p.out.flush();
       assertThatThrownBy(() -> a.receive(1, Frame.ACTIVATIONS)).hasMessageContaining("checksum mismatch")
           .hasMessageContaining("task 1");
     } finally {
@@ -118,17 +117,107 @@ class NettyTransportTest {
   }
 
   @Test void truncatedFrameIsAnError() throws Exception {
-    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 3_000);
-    try (Socket s = new Socket("127.0.0.1", Integer.parseInt(a.address().split(":")[1]))) {
-      OutputStream out = s.getOutputStream();
-      out.write(FrameCodec.encode(new Frame(Frame.HELLO, 1, 0, 0, new byte[0])));
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 3_000, SECRET);
+    try (RawPeer p = new RawPeer(a.address())) {
+      p.authenticate(SECRET, 1, 0);
       byte[] f = FrameCodec.encode(new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[100]));
-      out.write(Arrays.copyOf(f, 60));
-      out.flush();
-      s.shutdownOutput();
+      p.out.write(Arrays.copyOf(f, 60));
+      p.out.flush();
+      p.socket.shutdownOutput();
       assertThatThrownBy(() -> a.receive(1, Frame.ACTIVATIONS)).hasMessageContaining("truncated frame");
     } finally {
       a.close();
+    }
+  }
+
+  /**
+   * Frames from a connection that did not authenticate never reach the inbox, whatever sender they name: the real
+   * peer's frames that follow are the ones received, and the intruder is disconnected.
+   */
+  @Test void framesWithoutTheHandshakeAreRejectedAndTheRealPeerCarriesOn() throws Exception {
+    NettyTransport[] t = pair(0);
+    try {
+      try (RawPeer intruder = new RawPeer(t[0].address())) {
+        intruder.challenge();
+        intruder.send(new Frame(Frame.HELLO, 1, 0, 0, new byte[0]));
+        intruder.send(new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[] {66}));
+        assertThat(intruder.closedByPeer()).isTrue();
+      }
+      t[1].send(0, new Frame(Frame.ACTIVATIONS, 1, 0, 0, new byte[] {7}));
+      assertThat(t[0].receive(1, Frame.ACTIVATIONS).payload()).containsExactly((byte) 7);
+      assertThat(t[0].rejectedConnections.sum()).isEqualTo(1);
+    } finally {
+      t[0].close();
+      t[1].close();
+    }
+  }
+
+  @Test void wrongSecretWrongMacAndReplayedHandshakesAreRejected() throws Exception {
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 5_000, SECRET);
+    try {
+      try (RawPeer p = new RawPeer(a.address())) {
+        p.respond(ConnectionAuth.newSecret(), 1, 0, p.challenge());
+        assertThat(p.closedByPeer()).isTrue();
+      }
+      // the right secret, but a proof made for another server task
+      try (RawPeer p = new RawPeer(a.address())) {
+        p.respond(SECRET, 1, 3, p.challenge());
+        assertThat(p.closedByPeer()).isTrue();
+      }
+      // a valid response recorded on one connection does not open another (its challenge differs)
+      byte[] recorded;
+      try (RawPeer p = new RawPeer(a.address())) {
+        recorded = p.respond(SECRET, 1, 0, p.challenge());
+        assertThat(p.read().type()).isEqualTo(Frame.AUTH_OK);
+      }
+      try (RawPeer p = new RawPeer(a.address())) {
+        p.challenge();
+        p.send(new Frame(Frame.AUTH_RESPONSE, 1, 0, 0, recorded));
+        assertThat(p.closedByPeer()).isTrue();
+      }
+      assertThat(a.rejectedConnections.sum()).isEqualTo(3);
+    } finally {
+      a.close();
+    }
+  }
+
+  /** A forged length is refused from the header, before any buffer of that size exists or is waited for. */
+  @Test void oversizedLengthBeforeTheHandshakeIsRefusedAtOnce() throws Exception {
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 30, 5_000, SECRET);
+    try (RawPeer p = new RawPeer(a.address())) {
+      p.challenge();
+      byte[] header = FrameCodec.encode(new Frame(Frame.AUTH_RESPONSE, 1, 0, 0, new byte[0]));
+      java.nio.ByteBuffer.wrap(header).putInt(17, 1 << 30);
+      p.out.write(header);
+      p.out.flush();
+      assertThat(p.closedByPeer()).isTrue();
+      assertThat(a.rejectedConnections.sum()).isEqualTo(1);
+    } finally {
+      a.close();
+    }
+  }
+
+  @Test void silentConnectionIsClosedAfterTheHandshakeTimeout() throws Exception {
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 500, SECRET);
+    try (RawPeer p = new RawPeer(a.address())) {
+      p.challenge();
+      assertThat(p.closedByPeer()).isTrue();
+      assertThat(a.rejectedConnections.sum()).isEqualTo(1);
+    } finally {
+      a.close();
+    }
+  }
+
+  @Test void tasksWithDifferentSecretsCannotConnect() throws Exception {
+    NettyTransport a = new NettyTransport(0, "127.0.0.1", 1 << 20, 5_000, SECRET);
+    NettyTransport b = new NettyTransport(1, "127.0.0.1", 1 << 20, 5_000, ConnectionAuth.newSecret());
+    try {
+      String[] addrs = {a.address(), b.address()};
+      assertThatThrownBy(() -> b.connect(addrs, null)).hasMessageContaining("cannot authenticate the connection to task 0");
+      assertThat(a.rejectedConnections.sum()).isEqualTo(1);
+    } finally {
+      a.close();
+      b.close();
     }
   }
 

@@ -115,7 +115,7 @@ class PipelineEquivalenceTest {
     int[] cuts = {0, 5, g.size()};
     TrainResult dense = InProcessPipeline.train(g, cuts, Synthetic.options(30), data, List.of(LinkCompression.none()), null);
     TrainResult sparse = InProcessPipeline.train(g, cuts, Synthetic.options(30), data,
-        List.of(LinkCompression.fixed("topk:0.3", false)), null);
+        List.of(LinkCompression.fixed(Compression.parse("topk:0.3"), false)), null);
     assertThat(sparse.links().get(0).bytes()).isLessThan(dense.links().get(0).bytes() / 2);
     assertThat(sparse.finalLoss()).isLessThan(sparse.losses().get(0));
   }

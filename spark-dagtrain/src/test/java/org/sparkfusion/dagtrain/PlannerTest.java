@@ -273,8 +273,8 @@ class PlannerTest {
     assertThat(2 * oneF1B).as("budget must be below half of GPipe's whole-model need").isLessThan(gpipeWhole);
     ClusterProfile c = ClusterProfile.uniform(2, 1e9, 1e-4, oneF1B);
     for (String planner : List.of("opfence", "even")) {
-      Plan p = planner.equals("even") ? Planner.even(new CostModel(g, c, t, 8, 8, "none", 0.1, Schedule.ONE_F_ONE_B), 2)
-          : Planner.opFence(new CostModel(g, c, t, 8, 8, "none", 0.1, Schedule.ONE_F_ONE_B), 1, 2);
+      Plan p = planner.equals("even") ? Planner.even(new CostModel(g, c, t, 8, 8, new Compression.None(), 0.1, Schedule.ONE_F_ONE_B), 2)
+          : Planner.opFence(new CostModel(g, c, t, 8, 8, new Compression.None(), 0.1, Schedule.ONE_F_ONE_B), 1, 2);
       assertThat(p.stageCount()).as(planner).isEqualTo(2);
       assertThat(p.stages.get(0).held()).isEqualTo(2);
       assertThat(p.stages.get(1).held()).isEqualTo(1);
@@ -285,7 +285,7 @@ class PlannerTest {
       assertThat(p.explain()).contains("schedule 1F1B").contains("min(M, S - s)").contains("(2 micro-batch(es) held)");
       assertThat(Plan.fromJson(p.toJson(), g).schedule).isEqualTo(Schedule.ONE_F_ONE_B);
     }
-    CostModel gpipe = new CostModel(g, c, t, 8, 8, "none", 0.1, Schedule.GPIPE);
+    CostModel gpipe = new CostModel(g, c, t, 8, 8, new Compression.None(), 0.1, Schedule.GPIPE);
     assertThatThrownBy(() -> Planner.opFence(gpipe, 1, 2)).hasMessageContaining("does not fit the executors")
         .hasMessageContaining("under GPipe").hasMessageContaining("1f1b");
     assertThatThrownBy(() -> Planner.even(gpipe, 2)).hasMessageContaining("does not fit the executors");
@@ -302,7 +302,7 @@ class PlannerTest {
       // Below one micro-batch of the whole model: one process does not fit, and position matters for the rest.
       long budget = (long) (0.7 * WorkloadEstimator.stageMemoryBytes(g, 0, g.size(), 1, 16));
       c = new ClusterProfile(c.executors, c.bandwidth, c.latency, new long[] {budget, budget, budget}, c.speed);
-      CostModel m = new CostModel(g, c, randomTimes(r, g.size()), 4, 16, "none", 0.1, Schedule.ONE_F_ONE_B);
+      CostModel m = new CostModel(g, c, randomTimes(r, g.size()), 4, 16, new Compression.None(), 0.1, Schedule.ONE_F_ONE_B);
       Plan plan = Planner.opFence(m, 1, 3);
       assertThat(plan.stageCount()).isGreaterThan(1);
       assertThat(plan.predictedStepSeconds()).as("seed %d", seed)

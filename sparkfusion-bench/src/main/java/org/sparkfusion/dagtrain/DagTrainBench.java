@@ -24,9 +24,13 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class DagTrainBench {
   private DagTrainBench() {}
 
-  record Setting(String label, String planner, String compression, int minStages, String[] evenHosts) {
+  record Setting(String label, PlannerChoice planner, Compression compression, int minStages, String[] evenHosts) {
     Setting(String label, String planner, String compression, int minStages) {
       this(label, planner, compression, minStages, new String[0]);
+    }
+
+    Setting(String label, String planner, String compression, int minStages, String[] evenHosts) {
+      this(label, PlannerChoice.parse(planner), Compression.parse(compression), minStages, evenHosts);
     }
   }
 
@@ -185,8 +189,8 @@ final class DagTrainBench {
       Map<String, double[]> computes = new LinkedHashMap<>();
       for (Setting s : settings) {
         ClusterProfile c = s.minStages() == 3 ? cluster : roomy;
-        CostModel m = new CostModel(graph, c, times, micro, batch, s.compression(), minFraction);
-        Plan plan = s.planner().equals("even") ? Planner.even(m, 3) : Planner.opFence(m, s.minStages(), 3, 0);
+        CostModel m = new CostModel(graph, c, times, micro, batch, s.compression(), minFraction, Schedule.GPIPE);
+        Plan plan = s.planner() == PlannerChoice.EVEN ? Planner.even(m, 3) : Planner.opFence(m, s.minStages(), 3, 0);
         plans.put(s.label(), plan);
         System.out.println("== " + profile + " " + s.label() + "\n" + plan.explain());
         Run r = run(bm, plan, c, s, steps, false);
@@ -525,7 +529,7 @@ final class DagTrainBench {
     List<Setting> order = new ArrayList<>();
     List<Setting> lossy = new ArrayList<>();
     for (Setting s : settings) {
-      (s.compression().equals("none") || s.compression().equals("adatopk") ? order : lossy).add(s);
+      (s.compression() instanceof Compression.None || s.compression().adaptive() ? order : lossy).add(s);
     }
     order.addAll(lossy);
     return order;
@@ -674,7 +678,7 @@ final class DagTrainBench {
     double[] rates = new double[Math.max(0, ex.length - 1)];
     for (int i = 0; i + 1 < ex.length; i++) {
       Plan.LinkPlan l = plan.links.get(i);
-      LinkCompression lc = s.compression().equals("adatopk") ? LinkCompression.adaptive(l.activationFraction(), activationFeedback)
+      LinkCompression lc = s.compression().adaptive() ? LinkCompression.adaptive(l.activationFraction(), activationFeedback)
           : LinkCompression.fixed(s.compression(), false);
       if (!gradientFeedback) {
         lc = new LinkCompression(lc.setting(), lc.activations(), lc.gradients(), lc.activationFeedback(), false);
@@ -689,7 +693,7 @@ final class DagTrainBench {
     for (LinkStat l : r.links()) {
       links.add(new TrainingReport.Link(l.fromExecutor(), l.toExecutor(), l.bytes(), l.keptFraction()));
     }
-    return new Run(new TrainingReport(bm.name(), ex.length, s.compression(), r.losses(), r.elapsedSeconds(), 0, r.seconds(),
+    return new Run(new TrainingReport(bm.name(), ex.length, s.compression().label(), r.losses(), r.elapsedSeconds(), 0, r.seconds(),
         r.samplesPerSecond(), links, plan.toJson()), r.stageComputeSeconds(), r.peakInFlight(), r.peakInFlightBytes());
   }
 
