@@ -146,19 +146,52 @@ JNIEXPORT jint JNICALL Java_org_sparkfusion_dlrm_embedding_NativePooling_lineOff
   return offset;
 }
 
-// Pools bags [0, bags) of one table, whose row 0 starts at weights[first], into out[b*stride + base ..]. Java has
-// validated every id, offset and length.
-JNIEXPORT void JNICALL Java_org_sparkfusion_dlrm_embedding_NativePooling_poolTable(
-    JNIEnv *env, jclass cls, jfloatArray weights, jint first, jint dim, jintArray indices, jintArray offsets,
-    jint bags, jfloatArray out, jint stride, jint base) {
+// Everything the kernels will touch, checked against the real array lengths before any of it is read: the table
+// (rows x d floats from first) inside the weights array, offsets non-decreasing from >= 0 to <= the ids' length,
+// every id of the batch in [0, rows), and every output row inside out. Returns 0 when all hold, k + 1 when id
+// number k is out of range (the first one found), or -1 when the geometry itself is wrong. Pure C so that the test
+// program runs it under the sanitizers; 64-bit arithmetic throughout (every input is at most 2^31, so no product
+// below overflows).
+static int64_t pool_check(int64_t w_len, int64_t first, int64_t rows, int64_t d, const int *idx, int64_t idx_len,
+                          const int *off, int64_t off_len, int64_t bags, int64_t out_len, int64_t stride,
+                          int64_t base) {
+  if (d < 1 || bags < 0 || first < 0 || rows < 0 || first > w_len || rows > (w_len - first) / d) return -1;
+  if (off_len < bags + 1 || off[0] < 0) return -1;
+  for (int64_t b = 0; b < bags; b++)
+    if (off[b + 1] < off[b]) return -1;
+  if (off[bags] > idx_len) return -1;
+  if (bags > 0 && (base < 0 || stride < 0 || (bags - 1) * stride + base + d > out_len)) return -1;
+  for (int64_t k = off[0]; k < off[bags]; k++)
+    if (idx[k] < 0 || idx[k] >= rows) return k + 1;
+  return 0;
+}
+
+// Pools bags [0, bags) of one table of `rows` rows, whose row 0 starts at weights[first], into
+// out[b*stride + base ..]. Java validates ids too, but this is the last line: whatever Java passes, nothing outside
+// the table, the ids, the offsets or out is read or written (see pool_check); on a bad id nothing is pooled and the
+// return value is k + 1 for id number k, on bad geometry -1, else 0.
+JNIEXPORT jlong JNICALL Java_org_sparkfusion_dlrm_embedding_NativePooling_poolTable(
+    JNIEnv *env, jclass cls, jfloatArray weights, jint first, jlong rows, jint dim, jintArray indices,
+    jintArray offsets, jint bags, jfloatArray out, jint stride, jint base) {
   (void)cls;
   choose();
+  if (weights == NULL || indices == NULL || offsets == NULL || out == NULL) return -1;
+  // Lengths first (JNI calls are not allowed inside the critical regions).
+  jsize w_len = (*env)->GetArrayLength(env, weights);
+  jsize idx_len = (*env)->GetArrayLength(env, indices);
+  jsize off_len = (*env)->GetArrayLength(env, offsets);
+  jsize out_len = (*env)->GetArrayLength(env, out);
+  if (bags < 0 || off_len < (jlong)bags + 1) return -1;
   // Critical regions: no copies of the (possibly GB-sized) table; the call is short and makes no JNI calls.
   float *w = (*env)->GetPrimitiveArrayCritical(env, weights, NULL);
   int *idx = (*env)->GetPrimitiveArrayCritical(env, indices, NULL);
   int *off = (*env)->GetPrimitiveArrayCritical(env, offsets, NULL);
   float *o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-  if (w && idx && off && o) chosen(w + first, dim, idx, off, bags, o + base, stride);
+  int64_t rc = 0;
+  if (w && idx && off && o) {
+    rc = pool_check(w_len, first, rows, dim, idx, idx_len, off, off_len, bags, out_len, stride, base);
+    if (rc == 0) chosen(w + first, dim, idx, off, bags, o + base, stride);
+  }
   if (o) (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
   if (off) (*env)->ReleasePrimitiveArrayCritical(env, offsets, off, JNI_ABORT);
   if (idx) (*env)->ReleasePrimitiveArrayCritical(env, indices, idx, JNI_ABORT);
@@ -167,4 +200,5 @@ JNIEXPORT void JNICALL Java_org_sparkfusion_dlrm_embedding_NativePooling_poolTab
     jclass oom = (*env)->FindClass(env, "java/lang/OutOfMemoryError");
     if (oom) (*env)->ThrowNew(env, oom, "NativePooling: could not access the arrays");
   }
+  return rc;
 }

@@ -35,6 +35,20 @@ static void *direct(JNIEnv *env, jobject buffer, const char *what) {
 
 static struct upd_ctx *ctx_of(jlong handle) { return (struct upd_ctx *)(intptr_t)handle; }
 
+/* Whether buffer holds at least need bytes; else throws naming it. The host library trusts the lengths it is
+ * given, so this is where whatever Java passes is held to what the buffers really have. */
+static int holds(JNIEnv *env, jobject buffer, uint64_t need, const char *what) {
+  jlong cap = buffer == NULL ? 0 : (*env)->GetDirectBufferCapacity(env, buffer);
+  if (need > 0 && (cap < 0 || (uint64_t)cap < need)) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s holds %lld bytes but %llu are needed", what, (long long)cap,
+             (unsigned long long)need);
+    throw_state(env, msg);
+    return 0;
+  }
+  return 1;
+}
+
 jlong JNI_FN(open)(JNIEnv *env, jobject self, jint nr_ranks, jstring profile, jstring kernel) {
   (void)self;
   char err[768];
@@ -73,8 +87,12 @@ void JNI_FN(loadShard)(JNIEnv *env, jobject self, jlong h, jint dpu, jobject row
                        jint cols) {
   (void)self;
   char err[768];
+  if (h == 0 || nr_rows < 0 || row_words < 0 || cols < 0) {
+    throw_state(env, "loadShard: closed backend or negative size");
+    return;
+  }
   const int32_t *r = direct(env, rows, "rows");
-  if ((*env)->ExceptionCheck(env)) {
+  if ((*env)->ExceptionCheck(env) || !holds(env, rows, (uint64_t)nr_rows * (uint64_t)row_words * 4, "rows")) {
     return;
   }
   if (upd_load_shard(ctx_of(h), (uint32_t)dpu, r, (uint32_t)nr_rows, (uint32_t)row_words, (uint32_t)cols, err,
@@ -94,6 +112,23 @@ void JNI_FN(runBatch)(JNIEnv *env, jobject self, jlong h, jobject bag_counts, jo
   const int64_t *d = direct(env, dest, "destinations");
   float *o = direct(env, out, "out");
   if ((*env)->ExceptionCheck(env)) {
+    return;
+  }
+  if (h == 0 || out_len < 0 || stats == NULL || (*env)->GetArrayLength(env, stats) < 6) {
+    throw_state(env, "runBatch: closed backend, negative output length or short stats array");
+    return;
+  }
+  const uint64_t n = upd_nr_dpus(ctx_of(h));
+  if (!holds(env, bag_counts, 4 * n, "bagCounts") || !holds(env, idx_counts, 4 * n, "indexCounts")) {
+    return;
+  }
+  uint64_t nb = 0, ni = 0;
+  for (uint64_t k = 0; k < n; k++) {
+    nb += bc[k];
+    ni += ic[k];
+  }
+  if (!holds(env, bags, 8 * nb, "bags") || !holds(env, idx, 4 * ni, "indices") ||
+      !holds(env, dest, 8 * nb, "destinations") || !holds(env, out, 4 * (uint64_t)out_len, "out")) {
     return;
   }
   struct upd_batch_stats s;

@@ -31,7 +31,11 @@ public final class ModelFiles {
       if (fs.getFileStatus(p).isDirectory()) {
         return readNpyDirectory(fs, p, conf);
       }
-      return TorchCheckpoint.read(path, HadoopIO.readAllBytes(p, conf));
+      // Read by positioned reads, entry by entry: a checkpoint may be larger than one Java array (zip64).
+      long length = fs.getFileStatus(p).getLen();
+      try (ByteSource in = ByteSource.of(path, fs.open(p), length)) {
+        return TorchCheckpoint.read(path, in);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("Could not read DLRM model " + path + ": " + e.getMessage(), e);
     }
@@ -43,6 +47,10 @@ public final class ModelFiles {
       String name = f.getPath().getName();
       if (f.isFile() && name.endsWith(".npy") && !name.startsWith(".")) {
         String key = name.substring(0, name.length() - 4);
+        if (f.getLen() > ZipArchive.MAX_ENTRY) {
+          throw new CheckpointFormatException(f.getPath() + ": tensor " + key + " file has " + f.getLen()
+              + " bytes; one .npy tensor must be under 2 GB");
+        }
         sorted.put(key, NpyFormat.read(f.getPath().toString(), key, HadoopIO.readAllBytes(f.getPath(), conf)));
       }
     }

@@ -53,6 +53,14 @@ final class RestrictedUnpickler {
       "torch._utils._rebuild_parameter");
 
   private static final Object MARK = new Object();
+  /**
+   * Budgets that bound the memory and time a hostile pickle can take, far above what a state_dict needs (a few
+   * dozen opcodes per tensor, a stack a handful deep): opcodes run, values on the stack, open MARKs, memo entries.
+   */
+  static final int MAX_OPS = 4_000_000;
+  static final int MAX_STACK = 1_000_000;
+  static final int MAX_MARKS = 10_000;
+  static final int MAX_MEMO = 1_000_000;
 
   private final String source;
   private final ByteBuffer in;
@@ -71,6 +79,9 @@ final class RestrictedUnpickler {
       return new RestrictedUnpickler(source, bytes).run();
     } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
       throw new CheckpointFormatException(source + ": pickle data ends unexpectedly (truncated or corrupt)", e);
+    } catch (StackOverflowError e) {
+      // Not expected (the reader is iterative and no value is hashed or printed recursively); kept as a last guard.
+      throw new CheckpointFormatException(source + ": pickle nests too deeply", null);
     }
   }
 
@@ -80,8 +91,16 @@ final class RestrictedUnpickler {
   }
 
   private Object run() {
+    int ops = 0;
     while (true) {
       int pos = in.position();
+      if (++ops > MAX_OPS) {
+        throw error(pos, "pickle runs more than " + MAX_OPS + " opcodes (not a tensor checkpoint)");
+      }
+      if (stack.size() > MAX_STACK || marks.size() > MAX_MARKS || memo.size() > MAX_MEMO) {
+        throw error(pos, "pickle holds more than " + (stack.size() > MAX_STACK ? MAX_STACK + " stack values"
+            : marks.size() > MAX_MARKS ? MAX_MARKS + " open MARKs (nesting)" : MAX_MEMO + " memo entries"));
+      }
       int op = in.get() & 0xff;
       switch (op) {
         case 0x80 -> in.get(); // PROTO
@@ -113,8 +132,11 @@ final class RestrictedUnpickler {
         case 'd' -> { // DICT
           List<Object> items = popMark();
           Map<Object, Object> m = new LinkedHashMap<>();
+          if (items.size() % 2 != 0) {
+            throw error(pos, "DICT with an odd number of items");
+          }
           for (int i = 0; i + 1 < items.size(); i += 2) {
-            m.put(items.get(i), items.get(i + 1));
+            m.put(key(pos, items.get(i)), items.get(i + 1));
           }
           stack.add(m);
         }
@@ -146,14 +168,17 @@ final class RestrictedUnpickler {
         }
         case 's' -> { // SETITEM
           Object v = pop();
-          Object k = pop();
+          Object k = key(pos, pop());
           asMap(peek()).put(k, v);
         }
         case 'u' -> { // SETITEMS
           List<Object> items = popMark();
           Map<Object, Object> m = asMap(peek());
+          if (items.size() % 2 != 0) {
+            throw error(pos, "SETITEMS with an odd number of items");
+          }
           for (int i = 0; i + 1 < items.size(); i += 2) {
-            m.put(items.get(i), items.get(i + 1));
+            m.put(key(pos, items.get(i)), items.get(i + 1));
           }
         }
         case 'c' -> stack.add(global(readLine(), readLine())); // GLOBAL
@@ -184,6 +209,19 @@ final class RestrictedUnpickler {
         default -> throw error(pos, String.format("pickle opcode 0x%02x is not allowed in a tensor checkpoint", op));
       }
     }
+  }
+
+  /**
+   * Dict keys are limited to values whose hashCode and equals cannot recurse: a list holding itself (or nested a
+   * million deep) as a key would overflow the stack while being hashed. state_dict keys are strings; optimizer
+   * state uses ints.
+   */
+  private Object key(int pos, Object k) {
+    if (k == null || k instanceof String || k instanceof Long || k instanceof Double || k instanceof Boolean
+        || k instanceof Tuple) {
+      return k;
+    }
+    throw error(pos, "dict key of type " + describe(k) + " is not allowed");
   }
 
   private Global global(String module, String name) {
@@ -233,9 +271,9 @@ final class RestrictedUnpickler {
     return new StorageRef(dtype, key, asLong(pos, t.get(4)));
   }
 
-  private static long[] longs(int pos, Object o) {
+  private long[] longs(int pos, Object o) {
     if (!(o instanceof Tuple t)) {
-      throw new CheckpointFormatException("expected a tuple of ints at pickle offset " + pos);
+      throw error(pos, "expected a tuple of ints, got " + describe(o));
     }
     long[] out = new long[t.size()];
     for (int i = 0; i < out.length; i++) {
@@ -244,11 +282,11 @@ final class RestrictedUnpickler {
     return out;
   }
 
-  private static long asLong(int pos, Object o) {
+  private long asLong(int pos, Object o) {
     if (o instanceof Long l) {
       return l;
     }
-    throw new CheckpointFormatException("expected an int at pickle offset " + pos + ", got " + describe(o));
+    throw error(pos, "expected an int, got " + describe(o));
   }
 
   private long readLong1() {
@@ -354,12 +392,15 @@ final class RestrictedUnpickler {
     throw error(in.position(), "SETITEM on " + describe(o));
   }
 
-  private static String describe(Object o) {
+  static String describe(Object o) {
     if (o == null) {
       return "None";
     }
     if (o instanceof Global g) {
       return "global " + g.qualified();
+    }
+    if (o instanceof Long || o instanceof Boolean || o instanceof Double) {
+      return o.getClass().getSimpleName() + " " + o;
     }
     return o.getClass().getSimpleName();
   }

@@ -20,9 +20,11 @@ public final class Tensor {
     this.shape = shape.clone();
     this.values = values;
     this.size = size;
-    long n = 1;
-    for (long s : shape) {
-      n *= s;
+    long n;
+    try {
+      n = Shapes.elementCount("Tensor " + name, shape);
+    } catch (CheckpointFormatException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
     if (n != size || values.base() < 0 || values.array().length - values.base() < size) {
       throw new IllegalArgumentException("Tensor " + name + ": shape " + Arrays.toString(shape) + " holds " + n

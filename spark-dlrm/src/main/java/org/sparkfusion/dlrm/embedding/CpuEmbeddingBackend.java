@@ -16,6 +16,7 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
   private final EmbeddingTables tables;
   private final float[][] weights;
   private final int[] bases;
+  private final long[] rows;
   private final int dim;
   private final boolean nativeKernel;
 
@@ -28,9 +29,12 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
     this.dim = tables.dim();
     this.weights = new float[tables.numTables()][];
     this.bases = new int[weights.length];
+    this.rows = new long[weights.length];
     for (int t = 0; t < weights.length; t++) {
       weights[t] = tables.weights(t);
       bases[t] = tables.rowBase(t);
+      rows[t] = tables.rows(t);
+      BagChecks.checkTable("cpu", t, rows[t], dim, weights[t], bases[t]);
     }
   }
 
@@ -44,11 +48,26 @@ final class CpuEmbeddingBackend implements EmbeddingBackend {
     int numTables = weights.length;
     int d = dim;
     int stride = numTables * d;
+    BagChecks.checkOut("cpu", numBags, numTables, d, out);
     if (nativeKernel) {
+      // The C side checks every id against rows[t] (and all lengths) itself; a failure pools nothing.
       for (int t = 0; t < numTables; t++) {
-        NativePooling.poolTable(weights[t], bases[t], d, indices[t], offsets[t], numBags, out, stride, t * d);
+        long rc = NativePooling.poolTable(weights[t], bases[t], rows[t], d, indices[t], offsets[t], numBags, out,
+            stride, t * d);
+        if (rc > 0) {
+          int k = (int) (rc - 1);
+          throw BagChecks.badId("cpu", t, rows[t], indices[t][k], k);
+        }
+        if (rc != 0) {
+          BagChecks.checkBags("cpu", t, rows[t], indices[t], offsets[t], numBags); // names what is wrong
+          throw new IllegalArgumentException("cpu: embedding table " + t + ": the native kernel refused the batch"
+              + " geometry (" + numBags + " bags, dim " + d + ", output of " + out.length + " floats)");
+        }
       }
       return;
+    }
+    for (int t = 0; t < numTables; t++) {
+      BagChecks.checkBags("cpu", t, rows[t], indices[t], offsets[t], numBags);
     }
     if (VECTOR_API) {
       for (int t = 0; t < numTables; t++) {

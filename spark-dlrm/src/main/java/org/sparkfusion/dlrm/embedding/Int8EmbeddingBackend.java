@@ -20,16 +20,20 @@ final class Int8EmbeddingBackend implements EmbeddingBackend {
   private final int dim;
   private final int rowBytes;
   private final byte[][] rows;
+  private final long[] counts;
 
   Int8EmbeddingBackend(EmbeddingTables tables) {
     this.dim = tables.dim();
     this.rowBytes = dim + 8;
     int n = tables.numTables();
     rows = new byte[n][];
+    counts = new long[n];
     for (int t = 0; t < n; t++) {
       float[] w = tables.weights(t);
       int w0 = tables.rowBase(t);
       long count = tables.rows(t);
+      BagChecks.checkTable("cpu-int8", t, count, dim, w, w0);
+      counts[t] = count;
       if (count * rowBytes > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("cpu-int8: table " + t + " has " + count + " rows of dim " + dim
             + ", more than one Java array holds (" + (Integer.MAX_VALUE - 8) / rowBytes + " rows)");
@@ -63,6 +67,10 @@ final class Int8EmbeddingBackend implements EmbeddingBackend {
   @Override
   public void pool(int numBags, int[][] indices, int[][] offsets, float[] out) {
     int stride = rows.length * dim;
+    BagChecks.checkOut("cpu-int8", numBags, rows.length, dim, out);
+    for (int t = 0; t < rows.length; t++) {
+      BagChecks.checkBags("cpu-int8", t, counts[t], indices[t], offsets[t], numBags);
+    }
     if (VECTOR_API) {
       for (int t = 0; t < rows.length; t++) {
         Int8VectorPooling.pool(rows[t], dim, indices[t], offsets[t], numBags, out, stride, t * dim);

@@ -43,9 +43,13 @@ final class NativePooling {
   static native int lineOffset(float[] a);
 
   /**
-   * Pools bags [0, numBags) of one table (row-major, row 0 at {@code w[first]}, {@code dim} floats per row) into
-   * {@code out[b*stride + base ..]}. Every id must already be validated against the table's rows.
+   * Pools bags [0, numBags) of one table of {@code rows} rows (row-major, row 0 at {@code w[first]}, {@code dim}
+   * floats per row) into {@code out[b*stride + base ..]}. The C side checks everything against the arrays' real
+   * lengths before reading anything (see {@code pool_check} in cpu_pool.c) and pools nothing when a check fails.
+   *
+   * @return 0 when pooled; {@code k + 1} when {@code idx[k]} is outside [0, rows); -1 when the table does not fit
+   *     {@code w}, the offsets are not non-decreasing within {@code idx}, or an output row falls outside {@code out}
    */
-  static native void poolTable(float[] w, int first, int dim, int[] idx, int[] off, int numBags, float[] out,
-      int stride, int base);
+  static native long poolTable(float[] w, int first, long rows, int dim, int[] idx, int[] off, int numBags,
+      float[] out, int stride, int base);
 }
