@@ -8,7 +8,8 @@ import java.util.TreeMap;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.sparkfusion.fusefl.core.Adaptor;
 import org.sparkfusion.fusefl.core.ClassStatistics;
 import org.sparkfusion.fusefl.core.ClientArchitecture;
@@ -16,6 +17,7 @@ import org.sparkfusion.fusefl.core.ClientTrainer;
 import org.sparkfusion.fusefl.core.FusedNetwork;
 import org.sparkfusion.fusefl.core.ImageShape;
 import org.sparkfusion.fusefl.core.LocalData;
+import org.sparkfusion.fusefl.core.OffHeapGuard;
 import org.sparkfusion.fusefl.core.StageOutcome;
 import org.sparkfusion.fusefl.core.TrainingConfig;
 
@@ -24,7 +26,7 @@ import org.sparkfusion.fusefl.core.TrainingConfig;
  * features array&lt;float&gt;, label); they never leave the task. Depending on {@link Kind} it trains one
  * FuseFL stage, trains a whole baseline model, or computes CCVR class statistics.
  */
-final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
+final class ClientStageTask implements FlatMapFunction<Iterator<InternalRow>, byte[]> {
   private static final long serialVersionUID = 1L;
 
   enum Kind { STAGE, BASELINE, STATISTICS }
@@ -64,11 +66,29 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
   }
 
   @Override
-  public Iterator<byte[]> call(Iterator<Row> rows) {
-    Map<Integer, List<Row>> byClient = new TreeMap<>();
+  public Iterator<byte[]> call(Iterator<InternalRow> rows) {
+    try {
+      return run(rows);
+    } catch (OutOfMemoryError e) {
+      // JavaCPP refuses an allocation above org.bytedeco.javacpp.maxbytes / maxphysicalbytes with an
+      // OutOfMemoryError, which Spark treats as fatal and answers by killing the executor JVM with no word on
+      // why. As an ordinary exception naming the limit to raise, it fails the job with that message instead.
+      String why = OffHeapGuard.explain(e);
+      if (why == null) {
+        throw e;
+      }
+      throw new OffHeapGuard.OffHeapLimitException(why);
+    }
+  }
+
+  private Iterator<byte[]> run(Iterator<InternalRow> rows) {
+    // Streamed into one float buffer per client: no list of rows, no boxed Float per pixel (a 60,000-image
+    // Fashion-MNIST job used to hold ~25 bytes of heap per pixel while copying a client's rows).
+    Map<Integer, ClientRows> byClient = new TreeMap<>();
     while (rows.hasNext()) {
-      Row r = rows.next();
-      byClient.computeIfAbsent(r.getInt(0), k -> new ArrayList<>()).add(r);
+      InternalRow r = rows.next();
+      int client = r.getInt(0);
+      byClient.computeIfAbsent(client, k -> new ClientRows(archs[k].input())).add(r, client);
     }
     List<byte[]> out = new ArrayList<>();
     if (byClient.isEmpty()) {
@@ -77,7 +97,7 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
     FusedNetwork below = fused == null ? null : FuseFLModel.fusedFromPacked(fused.value(), stage, archs.length, adaptor,
         archs[0].numClasses(), archs[0].blocks(), concatHeadInput);
     Map<String, byte[]> stateMap = states == null ? Map.of() : Blobs.unpack(states.value());
-    for (Map.Entry<Integer, List<Row>> e : byClient.entrySet()) {
+    for (Map.Entry<Integer, ClientRows> e : byClient.entrySet()) {
       int client = e.getKey();
       TaskContext tc = TaskContext.get();
       if (kind == Kind.STAGE && failFirstAttemptOfStage == stage + 1 && client == 0 && tc != null
@@ -85,7 +105,8 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
         throw new IllegalStateException("test hook: failing the first attempt of client 0 in stage " + (stage + 1));
       }
       ClientArchitecture arch = archs[client];
-      LocalData data = toLocalData(e.getValue(), arch.input());
+      LocalData data = e.getValue().toLocalData();
+      e.setValue(null); // the LocalData holds the only copy from here on
       switch (kind) {
         case STATISTICS: {
           ClassStatistics s = ClientTrainer.classStatistics(below, data, arch.numClasses(), batchSize);
@@ -119,22 +140,44 @@ final class ClientStageTask implements FlatMapFunction<Iterator<Row>, byte[]> {
     return offset;
   }
 
-  static LocalData toLocalData(List<Row> rows, ImageShape shape) {
-    int d = shape.size();
-    float[] features = new float[rows.size() * d];
-    int[] labels = new int[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      Row r = rows.get(i);
-      List<Float> f = r.getList(1);
-      if (f.size() != d) {
-        throw new IllegalArgumentException("features of row " + i + " of client " + r.getInt(0) + " hold " + f.size()
-            + " values, expected " + d);
+  /** One client's rows as they arrive: features appended to a growing float array. */
+  static final class ClientRows {
+    private final ImageShape shape;
+    private float[] features = new float[0];
+    private int[] labels = new int[0];
+    private int n;
+
+    ClientRows(ImageShape shape) {
+      this.shape = shape;
+    }
+
+    void add(InternalRow r, int client) {
+      int d = shape.size();
+      ArrayData f = r.getArray(1);
+      if (f.numElements() != d) {
+        throw new IllegalArgumentException("features of row " + n + " of client " + client + " hold "
+            + f.numElements() + " values, expected " + d);
+      }
+      if (n == labels.length) {
+        int cap = Math.max(256, Math.toIntExact(Math.min(Integer.MAX_VALUE / Math.max(1, d), n * 2L)));
+        if (cap <= n) {
+          throw new IllegalArgumentException("client " + client + " has more than " + n + " rows of " + d
+              + " values, more than one task can hold");
+        }
+        labels = java.util.Arrays.copyOf(labels, cap);
+        features = java.util.Arrays.copyOf(features, Math.multiplyExact(cap, d));
       }
       for (int j = 0; j < d; j++) {
-        features[i * d + j] = f.get(j);
+        features[n * d + j] = f.getFloat(j);
       }
-      labels[i] = r.getInt(2);
+      labels[n] = r.getInt(2);
+      n++;
     }
-    return new LocalData(shape, features, labels);
+
+    LocalData toLocalData() {
+      int d = shape.size();
+      return new LocalData(shape, n * d == features.length ? features : java.util.Arrays.copyOf(features, n * d),
+          n == labels.length ? labels : java.util.Arrays.copyOf(labels, n));
+    }
   }
 }

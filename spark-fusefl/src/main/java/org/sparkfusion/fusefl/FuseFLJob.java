@@ -23,6 +23,7 @@ import org.sparkfusion.common.cli.ParamOptions;
 import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.io.HadoopIO;
 import org.sparkfusion.fusefl.core.ClientArchitecture;
+import org.sparkfusion.fusefl.core.OffHeapGuard;
 import org.sparkfusion.fusefl.data.MnistJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -201,6 +202,7 @@ public final class FuseFLJob {
   }
 
   private static void runInOwnSession(Options o) throws Exception {
+    offHeapDefaults(Runtime.getRuntime().maxMemory());
     SparkConf conf = new SparkConf();
     if (o.master != null) {
       conf.setMaster(o.master);
@@ -215,10 +217,63 @@ public final class FuseFLJob {
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     try {
       run(spark, o);
+    } catch (Exception e) {
+      String memoryError = OffHeapGuard.explain(e);
+      if (memoryError == null) {
+        throw e;
+      }
+      throw new IllegalStateException(memoryError, e);  // Cli prints it as the one line
     } finally {
       spark.stop();
     }
   }
+
+  /** A byte count as JavaCPP writes it: digits with an optional k, m, g or t suffix (powers of 1024). */
+  static long parseBytes(String value, String property) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (v.endsWith("b")) {
+      v = v.substring(0, v.length() - 1);
+    }
+    int shift = 0;
+    if (!v.isEmpty() && "kmgt".indexOf(v.charAt(v.length() - 1)) >= 0) {
+      shift = 10 * ("kmgt".indexOf(v.charAt(v.length() - 1)) + 1);
+      v = v.substring(0, v.length() - 1);
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(v.trim()), 1L << shift);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(property + " must be a byte count such as 2g or 1500m, got '" + value + "'");
+    }
+  }
+
+  /** Off-heap budget: a quarter of the heap, at least 512 MB and at most 2 GB (ND4J needs a few hundred MB). */
+  static long defaultMaxBytes(long heapBytes) {
+    return Math.max(512L << 20, Math.min(2L << 30, heapBytes / 4));
+  }
+
+  /**
+   * Sets JavaCPP's limits for this JVM (the driver, which in local mode also runs the client tasks) unless given
+   * with -D: {@code org.bytedeco.javacpp.maxbytes} = {@link #defaultMaxBytes} (above it {@link OffHeapGuard}
+   * collects ND4J's dead arrays) and {@code org.bytedeco.javacpp.maxphysicalbytes} = heap + maxbytes + 1 GB (above
+   * it after collection the job fails naming the setting). JavaCPP's own defaults are the heap size and 4 x the
+   * heap: with the launcher's 6 GB heap, 24 GB, so a job grew until the kernel killed it. Must run before
+   * anything loads JavaCPP's Pointer class, which reads the properties once.
+   */
+  static void offHeapDefaults(long heapBytes) {
+    long maxBytes = defaultMaxBytes(heapBytes);
+    String given = System.getProperty("org.bytedeco.javacpp.maxbytes",
+        System.getProperty("org.bytedeco.javacpp.maxBytes"));
+    if (given == null) {
+      System.setProperty("org.bytedeco.javacpp.maxbytes", Long.toString(maxBytes));
+    } else {
+      maxBytes = parseBytes(given, "org.bytedeco.javacpp.maxbytes");
+    }
+    if (System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null
+        && System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+      System.setProperty("org.bytedeco.javacpp.maxphysicalbytes", Long.toString(heapBytes + maxBytes + (1L << 30)));
+    }
+  }
+
 
   /** One result row. */
   record Result(String method, double accuracy, double seconds, long bytesUp, long bytesDown, double peakMb,

@@ -40,6 +40,7 @@ import org.sparkfusion.fusefl.core.Adaptor;
 import org.sparkfusion.fusefl.core.FusedNetwork;
 import org.sparkfusion.fusefl.core.ImageShape;
 import org.sparkfusion.fusefl.core.Networks;
+import org.sparkfusion.fusefl.core.OffHeapGuard;
 import org.sparkfusion.fusefl.core.Predictor;
 import org.sparkfusion.fusefl.core.PredictorFiles;
 
@@ -207,7 +208,14 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
           INDArray x = Nd4j.create(buf, new long[] {pending.size(), shape.channels(), shape.height(), shape.width()}, 'c');
           INDArray probs = p.probabilities(x);
           int c = (int) probs.size(1);
-          float[] pr = probs.dup('c').data().asFloat();
+          INDArray pc = probs.dup('c');
+          float[] pr = pc.data().asFloat();
+          for (INDArray a : new INDArray[] {x, probs, pc}) {
+            if (!a.wasClosed() && a.closeable()) {
+              a.close();
+            }
+          }
+          OffHeapGuard.check("prediction");
           for (int i = 0; i < pending.size(); i++) {
             double[] v = new double[c];
             int best = 0;

@@ -13,7 +13,7 @@ final class FuseFLTestSupport {
 
   /** A fast configuration for 12x12 generated images. */
   static FuseFL tinyFuseFL() {
-    return new FuseFL().setBlocks(2).setEpochsPerStage(3).setBatchSize(16).setWidth(8).setLearningRate(0.02)
+    return new FuseFL().setBackbone("cnn4").setBlocks(2).setEpochsPerStage(3).setBatchSize(16).setWidth(8).setLearningRate(0.02)
         .setCalibrationSamples(500).setCalibrationEpochs(2).setSeed(3);
   }
 

@@ -29,7 +29,7 @@ class FuseFLSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(clients.select("client").distinct().count() == 3)
 
     val fusefl = new FuseFL()
-      .setBlocks(2).setEpochsPerStage(2).setBatchSize(16).setWidth(8).setLearningRate(0.02)
+      .setBackbone("cnn4").setBlocks(2).setEpochsPerStage(2).setBatchSize(16).setWidth(8).setLearningRate(0.02)
       .setCalibrationSamples(500).setSeed(5L)
     val model = new Pipeline().setStages(Array[PipelineStage](fusefl)).fit(clients)
 

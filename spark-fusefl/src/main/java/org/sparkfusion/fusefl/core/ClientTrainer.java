@@ -1,7 +1,6 @@
 package org.sparkfusion.fusefl.core;
 
 import java.util.SplittableRandom;
-import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,6 +45,7 @@ public final class ClientTrainer {
     double lossSum = 0;
     int lossBatches = 0;
     long peak = 0;
+    String where = "client " + client + ", stage " + (stage + 1);
     for (int e = 0; e < cfg.epochs(); e++) {
       shuffle(order, rng);
       lossSum = 0;
@@ -56,6 +56,9 @@ public final class ClientTrainer {
         INDArray y = data.oneHot(order, from, to, arch.numClasses());
         net.fit(x, y);
         double s = net.score();
+        // The batch arrays are detached (outside DL4J's workspaces): free them now rather than at the next GC.
+        Arrays2.close(x, y);
+        OffHeapGuard.check(where);
         if (!Double.isFinite(s)) {
           throw new IllegalStateException("client " + client + " stage " + stage + ": training loss became " + s
               + " (lower the learning rate?)");
@@ -136,12 +139,15 @@ public final class ClientTrainer {
     int[] labels = data.labels();
     for (int from = 0; from < data.size(); from += batchSize) {
       int to = Math.min(data.size(), from + batchSize);
-      INDArray f = fused.stageInput(data.batch(order, from, to), fused.blocks());
+      INDArray images = data.batch(order, from, to);
+      INDArray f = fused.stageInput(images, fused.blocks());
       int d = (int) f.size(1);
       if (stats == null) {
         stats = new ClassStatistics(numClasses, d);
       }
       stats.addAll(f.dup('c').data().asFloat(), to - from, labels, from);
+      Arrays2.close(f, images);
+      OffHeapGuard.check("class statistics");
     }
     return stats;
   }
@@ -152,13 +158,16 @@ public final class ClientTrainer {
     int[] labels = data.labels();
     for (int from = 0; from < n; from += 256) {
       int to = Math.min(n, from + 256);
-      INDArray p = net.output(inputs.batch(order, from, to), false);
+      INDArray x = inputs.batch(order, from, to);
+      INDArray p = net.output(x, false);
       INDArray arg = p.argMax(1);
       for (int i = from; i < to; i++) {
         if (arg.getInt(i - from) == labels[order[i]]) {
           correct++;
         }
       }
+      Arrays2.close(x, p, arg);
+      OffHeapGuard.check("training accuracy");
     }
     return n == 0 ? Double.NaN : (double) correct / n;
   }
@@ -172,9 +181,12 @@ public final class ClientTrainer {
     }
   }
 
-  /** JVM heap in use plus JavaCPP (ND4J) off-heap bytes. */
+  /**
+   * JVM heap in use plus the resident memory outside the committed heap (ND4J's buffers are not counted by
+   * JavaCPP's {@code Pointer.totalBytes()}, so the process's resident size is the only measure that sees them).
+   */
   public static long memoryInUse() {
     Runtime rt = Runtime.getRuntime();
-    return rt.totalMemory() - rt.freeMemory() + Pointer.totalBytes();
+    return rt.totalMemory() - rt.freeMemory() + Math.max(0, OffHeapGuard.offHeapBytes());
   }
 }

@@ -139,7 +139,8 @@ final class FastConvolutionLayer extends ConvolutionLayer {
   }
 
   private INDArray weights2d(int outC, int rows) {
-    return params.get(ConvolutionParamInitializer.WEIGHT_KEY).castTo(DataType.FLOAT).dup('c').reshape('c', outC, rows);
+    // A view of the parameters where ND4J can reshape without copying (a copy otherwise, freed by the caller).
+    return params.get(ConvolutionParamInitializer.WEIGHT_KEY).castTo(DataType.FLOAT).reshape('c', outC, rows);
   }
 
   private float[] bias(int outC) {
@@ -150,7 +151,10 @@ final class FastConvolutionLayer extends ConvolutionLayer {
   }
 
   private static float[] read(INDArray a) {
-    return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    INDArray c = a.castTo(DataType.FLOAT).dup('c');
+    float[] values = c.data().asFloat();
+    Arrays2.close(c);
+    return values;
   }
 
   /** z = W * x + b (NCHW) for all images. */
@@ -184,6 +188,7 @@ final class FastConvolutionLayer extends ConvolutionLayer {
         }
       }
     }
+    Arrays2.close(w);
     return z;
   }
 
@@ -192,7 +197,9 @@ final class FastConvolutionLayer extends ConvolutionLayer {
     if (ret.offset() == 0 && ret.data().length() == data.length && ret.ordering() == 'c' && ret.isView() == false) {
       nio(ret).put(0, data, 0, data.length);
     } else {
-      ret.assign(Nd4j.create(data, shape, 'c'));
+      INDArray tmp = Nd4j.create(data, shape, 'c');
+      ret.assign(tmp);
+      Arrays2.close(tmp);
     }
     return dataType == DataType.FLOAT ? ret : ret.castTo(dataType);
   }
@@ -312,15 +319,19 @@ final class FastConvolutionLayer extends ConvolutionLayer {
           g.col2im(buf.dcolJ, first, nb, dx, span);
         }
       }
+      Arrays2.close(w);
     }
     Gradient ret = new DefaultGradient();
     if (layerConf().hasBias()) {
       INDArray biasView = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
-      biasView.assign(Nd4j.createFromArray(db).reshape(biasView.shape()));
+      INDArray dbArr = Nd4j.createFromArray(db);
+      biasView.assign(dbArr.reshape(biasView.shape()));
+      Arrays2.close(dbArr);
       ret.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasView);
     }
     INDArray weightView = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
     weightView.assign(dwArr.reshape('c', weightView.shape()));
+    Arrays2.close(dwArr);
     ret.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightView, 'c');
     weightNoiseParams.clear();
     return new Pair<>(ret, dx == null ? null : toWorkspace(workspaceMgr, ArrayType.ACTIVATION_GRAD, dx, input.shape()));

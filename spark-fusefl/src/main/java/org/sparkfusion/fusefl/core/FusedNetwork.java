@@ -101,7 +101,18 @@ public final class FusedNetwork implements Predictor {
       for (int m = 0; m < outs.length; m++) {
         outs[m] = branches.get(m).output(current, false);
       }
-      current = k < blocks - 1 ? combine(outs, adaptor) : concatHeadInput ? Nd4j.concat(1, outs) : combine(outs, null);
+      INDArray next = k < blocks - 1 ? combine(outs, adaptor) : concatHeadInput ? Nd4j.concat(1, outs) : combine(outs, null);
+      // Free the intermediate arrays now (never the caller's images): ND4J releases a detached array's buffer
+      // only when the garbage collector finds it, and a batch makes several MB of them.
+      if (current != images) {
+        Arrays2.close(current);
+      }
+      for (INDArray o : outs) {
+        if (o != next) {
+          Arrays2.close(o);
+        }
+      }
+      current = next;
     }
     return current;
   }
@@ -146,7 +157,9 @@ public final class FusedNetwork implements Predictor {
     INDArray f = stageInput(images, blocks);
     int n = (int) f.size(0);
     int d = (int) f.size(1);
-    float[] feats = f.dup('c').data().asFloat();
+    INDArray fc = f.dup('c');
+    float[] feats = fc.data().asFloat();
+    Arrays2.close(fc, f == images ? null : f);
     float[] out = new float[n * classes];
     for (int i = 0; i < n; i++) {
       double[] p = head.probabilities(feats, i * d);

@@ -62,15 +62,23 @@ final class StageInputs {
     for (int from = 0; from < n; from += CHUNK) {
       int to = Math.min(n, from + CHUNK);
       INDArray out = from == 0 ? first : below.stageInput(data.batch(order, from, to), stage);
-      System.arraycopy(out.dup('c').data().asFloat(), 0, cache, from * rowSize, (to - from) * rowSize);
+      copyRows(out, cache, from * rowSize, (to - from) * rowSize);
       if (mirrored) {
-        INDArray m = below.stageInput(data.mirroredBatch(order, from, to), stage);
-        System.arraycopy(m.dup('c').data().asFloat(), 0, mirrorCache, from * rowSize, (to - from) * rowSize);
+        copyRows(below.stageInput(data.mirroredBatch(order, from, to), stage), mirrorCache, from * rowSize,
+            (to - from) * rowSize);
       }
+      OffHeapGuard.check("caching the fused blocks' output");
     }
     long[] rowShape = new long[shape.length];
     System.arraycopy(shape, 1, rowShape, 1, shape.length - 1);
     return new StageInputs(below, stage, data, cache, mirrorCache, rowShape, rowSize);
+  }
+
+  /** Copies {@code count} values of {@code a} (row-major) into {@code dst} and frees {@code a}. */
+  private static void copyRows(INDArray a, float[] dst, int offset, int count) {
+    INDArray c = a.dup('c');
+    System.arraycopy(c.data().asFloat(), 0, dst, offset, count);
+    Arrays2.close(c, a);
   }
 
   boolean cached() {
@@ -96,7 +104,12 @@ final class StageInputs {
       return rowBatch(buf, to - from);
     }
     INDArray images = data.augmentedBatch(rows, from, to, shift, flip, rng);
-    return stage == 0 ? images : below.stageInput(images, stage);
+    if (stage == 0) {
+      return images;
+    }
+    INDArray out = below.stageInput(images, stage);
+    Arrays2.close(images);
+    return out;
   }
 
   /** The stage input of rows {@code rows[from..to)}. */
@@ -105,7 +118,10 @@ final class StageInputs {
       return data.batch(rows, from, to);
     }
     if (cache == null) {
-      return below.stageInput(data.batch(rows, from, to), stage);
+      INDArray images = data.batch(rows, from, to);
+      INDArray out = below.stageInput(images, stage);
+      Arrays2.close(images);
+      return out;
     }
     float[] buf = new float[(to - from) * rowSize];
     for (int i = from; i < to; i++) {
