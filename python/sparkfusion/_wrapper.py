@@ -31,6 +31,8 @@ def java_list(values: Any) -> list:
     """A Python list from a java.util.List or Scala Seq handed back by py4j."""
     if values is None:
         return []
-    if hasattr(values, "size") and hasattr(values, "get"):
+    if hasattr(values, "getClass"):  # py4j JavaObject: every attribute "exists", so ask the class
+        if values.getClass().getName().startswith("scala."):
+            return [values.apply(i) for i in range(values.length())]
         return [values.get(i) for i in range(values.size())]
     return list(values)

@@ -12,6 +12,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from pyspark.sql import SparkSession
 
+from sparkfusion._wrapper import java_list
+
 
 @dataclass(frozen=True)
 class ProgressEvent:
@@ -22,11 +24,13 @@ class ProgressEvent:
     status: str
     completed_tasks: int
     total_tasks: int
+    skipped_tasks: int = 0
 
     @property
     def fraction(self) -> float:
-        """Finished share of the job's tasks, 0..1."""
-        return self.completed_tasks / self.total_tasks if self.total_tasks else 0.0
+        """Finished share of the job's tasks (tasks of stages skipped because their output was cached count as
+        done), 0..1."""
+        return min(1.0, (self.completed_tasks + self.skipped_tasks) / self.total_tasks) if self.total_tasks else 0.0
 
 
 Callback = Callable[[ProgressEvent], None]
@@ -60,20 +64,18 @@ class JobProgress:
         # The status store has each job's description (SparkJobInfo does not); private[spark] in Scala, public
         # in bytecode, which is what py4j sees.
         store = self._spark.sparkContext._jsc.sc().statusStore()
-        jobs = store.jobsList(None)
         out = []
-        for i in range(jobs.size()):
-            j = jobs.get(i)
+        for j in java_list(store.jobsList(None)):
             if j.jobId() < self._first_job:
                 continue
             out.append(ProgressEvent(j.jobId(), _option(j.description()), str(j.status()),
-                                     j.numCompletedTasks(), j.numTasks()))
+                                     j.numCompletedTasks(), j.numTasks(), j.numSkippedTasks()))
         return sorted(out, key=lambda e: e.job_id)
 
     def poll(self) -> None:
         """Report every job whose state changed since the last poll."""
         for event in self._jobs():
-            key = (event.status, event.completed_tasks, event.total_tasks)
+            key = (event.status, event.completed_tasks, event.total_tasks, event.skipped_tasks)
             if self._seen.get(event.job_id) != key:
                 self._seen[event.job_id] = key
                 self.events.append(event)
