@@ -69,6 +69,6 @@ def test_cross_validator_picks_a_model_and_round_trips(spark, clients, tmp_path)
 def test_bad_param_and_missing_column_are_clear(spark, clients):
     with pytest.raises(IllegalArgumentException, match="blocks"):
         small(blocks=9).fit(clients)
-    with pytest.raises(IllegalArgumentException, match="client column 'nope'"):
+    with pytest.raises(IllegalArgumentException, match="client column 'client' already exists"):
         DirichletPartitioner.partition(clients, "label", "client", 2, 0.5, 1)
         small(clientCol="nope").fit(clients)
