@@ -50,6 +50,12 @@ class DlrmPartitionJobTest {
         "4", "--strategy", "uniform"})).hasMessageContaining("expected zipf:<exponent>");
     assertThatThrownBy(() -> DlrmPartitionJob.run(new String[] {"--tables", "10x4", "--trace", "zipf:1", "--strategy",
         "uniform"})).hasMessageContaining("--dpus must be a positive number");
+    for (String bad : new String[] {"zipf:NaN", "zipf:-1", "zipf:0", "zipf:Infinity"}) {
+      assertThatThrownBy(() -> DlrmPartitionJob.run(new String[] {"--tables", "10x4", "--trace", bad, "--dpus", "4",
+          "--strategy", "uniform"})).as(bad).hasMessageContaining("--trace " + bad);
+    }
+    assertThatThrownBy(() -> DlrmPartitionJob.run(new String[] {"--tables", "10x4", "--trace", "zipf:1", "--dpus", "4",
+        "--strategy", "uniform", "--bogus", "1"})).hasMessageContaining("--bogus");
   }
 
   @Test
