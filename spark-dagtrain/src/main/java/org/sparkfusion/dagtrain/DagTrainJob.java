@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.JobConf;
 import org.sparkfusion.common.cli.ConfigOptions;
 import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.io.HadoopIO;
@@ -178,15 +179,7 @@ public final class DagTrainJob {
 
     /** Spark's configuration: spark-submit's, then --master and every --conf. */
     SparkConf sparkConf() {
-      SparkConf c = new SparkConf();
-      if (master != null) {
-        c.setMaster(master);
-      } else if (!c.contains("spark.master")) {
-        c.setMaster("local[*]");
-      }
-      c.setIfMissing("spark.app.name", "sparkfusion-dagtrain");
-      c.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-      c.setIfMissing("spark.kryo.registrator", SparkFusionKryoRegistrator.CLASS_NAME);
+      SparkConf c = JobConf.base(master, "sparkfusion-dagtrain");
       c.setIfMissing("spark.ui.showConsoleProgress", "false");
       for (String kv : conf) {
         int eq = kv.indexOf('=');

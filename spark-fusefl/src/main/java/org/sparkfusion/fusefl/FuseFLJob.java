@@ -19,6 +19,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.JobConf;
 import org.sparkfusion.common.cli.ParamOptions;
 import org.sparkfusion.common.cli.StandardOptions;
 import org.sparkfusion.common.io.HadoopIO;
@@ -203,15 +204,7 @@ public final class FuseFLJob {
 
   private static void runInOwnSession(Options o) throws Exception {
     offHeapDefaults(Runtime.getRuntime().maxMemory());
-    SparkConf conf = new SparkConf();
-    if (o.master != null) {
-      conf.setMaster(o.master);
-    } else if (!conf.contains("spark.master")) {
-      conf.setMaster("local[*]");
-    }
-    conf.setIfMissing("spark.app.name", "FuseFL " + o.dataset);
-    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-    conf.setIfMissing("spark.kryo.registrator", "org.sparkfusion.common.kryo.SparkFusionKryoRegistrator");
+    SparkConf conf = JobConf.base(o.master, "FuseFL " + o.dataset);
     // One ND4J thread per task: competing OpenMP pools made matrix products 5x slower on 2 cores.
     conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();

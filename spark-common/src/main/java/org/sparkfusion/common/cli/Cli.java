@@ -105,7 +105,9 @@ public final class Cli {
       return OK;
     } catch (UsageException e) {
       err.println(e.getMessage() + " (see " + name + " --help)");
-      printTrace(e, verbose, err);
+      if (verbose) {
+        e.printStackTrace(err);
+      }
       return USAGE;
     } catch (Throwable e) {
       err.println(name + ": " + JobErrors.oneLine(e));
@@ -168,12 +170,6 @@ public final class Cli {
       for (ConfigOptions c : w.configOptions()) {
         c.bind(result);
       }
-    }
-  }
-
-  private static void printTrace(Throwable e, boolean verbose, PrintStream err) {
-    if (verbose) {
-      e.printStackTrace(err);
     }
   }
 
