@@ -27,6 +27,13 @@ final class BackendSelector {
     return out;
   }
 
+  /** The names of the embedding backends on this class path: the registry, the one list of them. */
+  static List<String> choices() {
+    List<String> names = new ArrayList<>();
+    providers().forEach(p -> names.add(p.name()));
+    return names;
+  }
+
   static EmbeddingBackendProvider provider(String name) {
     for (EmbeddingBackendProvider p : providers()) {
       if (p.name().equals(name)) {

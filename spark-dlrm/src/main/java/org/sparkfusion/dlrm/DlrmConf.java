@@ -11,11 +11,13 @@ public final class DlrmConf implements ConfigTable {
       "Model scored by the dlrm_predict SQL function in every session: a torch.save checkpoint (dict with "
           + "state_dict, or a bare state_dict) or a directory of <state_dict key>.npy files, on any Hadoop path.");
 
-  public static final ConfigEntry<String> EMBEDDING_BACKEND = ConfigEntry.oneOf(
+  public static final ConfigEntry<String> EMBEDDING_BACKEND = ConfigEntry.string(
       "spark.sparkfusion.dlrm.embeddingBackend", null,
-      "Embedding backend per executor. Unset: upmem if the executor was assigned upmem resources "
-          + "(spark.executor.resource.upmem.amount) and a provider is available, else cpu with a log line saying why. "
-          + "Set explicitly: that backend or fail fast.", "cpu", "cpu-int8", "upmem", "upmem-emu");
+      "Embedding backend per executor, by provider name (on this class path: "
+          + String.join(", ", BackendSelector.choices()) + "). Unset: upmem if the executor was assigned upmem "
+          + "resources (spark.executor.resource.upmem.amount) and a provider is available, else cpu with a log line "
+          + "saying why. Set explicitly: that backend or fail fast, saying why not.")
+      .checkedBy(v -> v.matches("[a-z0-9][a-z0-9._-]*"), "an EmbeddingBackendProvider name");
 
   public static final ConfigEntry<String> INTERACTION = ConfigEntry.oneOf("spark.sparkfusion.dlrm.interaction", "dot",
       "Feature interaction of the model: dot (as the reference DLRM) or cat.", "dot", "cat");
@@ -27,6 +29,11 @@ public final class DlrmConf implements ConfigTable {
   public static final ConfigEntry<String> OUT_OF_RANGE_IDS = ConfigEntry.oneOf("spark.sparkfusion.dlrm.outOfRangeIds",
       "error", "What a sparse id outside [0, rows) does: error (fail naming feature, table and id) or hash (id mod rows).",
       "error", "hash");
+
+  public static final ConfigEntry<String> NON_FINITE_DENSE = ConfigEntry.oneOf(
+      "spark.sparkfusion.dlrm.nonFiniteDense", "error",
+      "What a NaN or infinite dense value (or one too large for a float) does: error (fail naming the row and the "
+          + "element) or null (that row scores null).", "error", "null");
 
   public static final ConfigEntry<Integer> BATCH_SIZE = ConfigEntry.integer("spark.sparkfusion.dlrm.batchSize", 1024,
       "Rows per scoring batch in DlrmModel.transform and dlrm-predict when the stage does not set batchSize, and in "
@@ -51,7 +58,7 @@ public final class DlrmConf implements ConfigTable {
 
   @Override
   public List<ConfigEntry<?>> entries() {
-    return List.of(MODEL_PATH, EMBEDDING_BACKEND, INTERACTION, SELF_INTERACTION, OUT_OF_RANGE_IDS, BATCH_SIZE,
+    return List.of(MODEL_PATH, EMBEDDING_BACKEND, INTERACTION, SELF_INTERACTION, OUT_OF_RANGE_IDS, NON_FINITE_DENSE, BATCH_SIZE,
         CPU_NATIVE_POOLING);
   }
 }

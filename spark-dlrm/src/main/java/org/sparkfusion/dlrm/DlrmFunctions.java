@@ -12,8 +12,9 @@ import org.apache.spark.sql.types.DataTypes;
  * <p>{@code dense} holds the model's dense features, {@code sparse} one array of ids per embedding table (an
  * empty array pools to zeros). A null argument gives null. Each executor loads the model once and shares it
  * between its tasks. Ids outside a table fail naming feature, table and id unless
- * {@code spark.sparkfusion.dlrm.outOfRangeIds=hash}. Interaction, id handling and backend are taken from the
- * session configuration ({@link DlrmConf}) when the function is registered.
+ * {@code spark.sparkfusion.dlrm.outOfRangeIds=hash}. Interaction, id handling, backend and non-finite dense handling
+ * ({@code spark.sparkfusion.dlrm.nonFiniteDense}) are taken from the session configuration ({@link DlrmConf})
+ * when the function is registered; the model is opened and checked on the driver then.
  *
  * <p>Sessions with {@code spark.sparkfusion.dlrm.modelPath} set get the function without any call, through
  * {@link DlrmSessionExtensions}.
@@ -35,13 +36,17 @@ public final class DlrmFunctions {
   public static void register(SparkSession spark, String modelPath) {
     // Sessions with DlrmSessionExtensions resolve dlrm_predict to the injected function, which reads the path
     // from the session configuration; sessions without it use the temporary function registered here.
+    UserDefinedFunction f = predict(spark, modelPath);
     spark.conf().set(DlrmConf.MODEL_PATH.key(), modelPath);
-    spark.udf().register(NAME, predict(spark, modelPath));
+    spark.udf().register(NAME, f);
   }
 
   /** The function as a {@link UserDefinedFunction} for the DataFrame API: {@code predict(spark, p).apply(dense, sparse)}. */
   public static UserDefinedFunction predict(SparkSession spark, String modelPath) {
-    return udf(ModelOptions.fromSession(modelPath, spark.conf()));
+    ModelOptions options = ModelOptions.fromSession(modelPath, spark.conf());
+    // A missing or corrupt model fails here, on the driver, naming the path; not in every task.
+    DriverModelCheck.check(spark, options, NAME);
+    return udf(options);
   }
 
   static UserDefinedFunction udf(ModelOptions options) {

@@ -23,6 +23,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -56,6 +57,26 @@ public final class DlrmModel extends Transformer implements MLWritable {
   private final BooleanParam selfInteraction;
   private final Param<String> outOfRangeIds;
   private final Param<String> embeddingBackend;
+  private final Param<String> nonFiniteDense;
+
+  /**
+   * A backend name is checked against the provider registry where the model is opened (on the executors, whose
+   * class path decides, with BackendSelector's "why not" message), so here only its spelling.
+   */
+  private static final class BackendName extends scala.runtime.AbstractFunction1<String, Object>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String v) {
+      return v != null && v.matches("([a-z0-9][a-z0-9._-]*)?");
+    }
+  }
+
+  /** The values of the string Params, for their validators and the command line's choices. */
+  static final java.util.List<String> INTERACTIONS = java.util.List.of("dot", "cat");
+  static final java.util.List<String> OUT_OF_RANGE_IDS = java.util.List.of("error", "hash");
+  static final java.util.List<String> NON_FINITE_DENSE = java.util.List.of("error", "null");
 
   public DlrmModel() {
     this(Identifiable.randomUID("dlrm"));
@@ -69,13 +90,15 @@ public final class DlrmModel extends Transformer implements MLWritable {
     outputCol = new Param<>(this, "outputCol", "output column, the click probability as double");
     batchSize = new IntParam(this, "batchSize", "rows per scoring batch", ParamValidators.inRange(1, 1 << 20));
     interaction = new Param<>(this, "interaction", "feature interaction: dot or cat",
-        ParamValidators.inArray(new String[] {"dot", "cat"}));
+        ParamValidators.inArray(INTERACTIONS.toArray(new String[0])));
     selfInteraction = new BooleanParam(this, "selfInteraction", "dot interaction includes self pairs");
     outOfRangeIds = new Param<>(this, "outOfRangeIds", "ids outside a table: error or hash (id mod rows)",
-        ParamValidators.inArray(new String[] {"error", "hash"}));
-    embeddingBackend = new Param<>(this, "embeddingBackend",
-        "cpu, cpu-int8, upmem, upmem-emu, or empty for the automatic per-executor policy",
-        ParamValidators.inArray(new String[] {"", "cpu", "cpu-int8", "upmem", "upmem-emu"}));
+        ParamValidators.inArray(OUT_OF_RANGE_IDS.toArray(new String[0])));
+    embeddingBackend = new Param<>(this, "embeddingBackend", "name of an embedding backend provider on the class "
+        + "path, or empty for the automatic per-executor policy", new BackendName());
+    nonFiniteDense = new Param<>(this, "nonFiniteDense",
+        "a NaN or infinite dense value: error (fail naming the row and element) or null (the row scores null)",
+        ParamValidators.inArray(NON_FINITE_DENSE.toArray(new String[0])));
     setDefault(denseCol, "dense");
     setDefault(sparseCol, "sparse");
     setDefault(outputCol, "ctr");
@@ -84,6 +107,17 @@ public final class DlrmModel extends Transformer implements MLWritable {
     setDefault(selfInteraction, DlrmConf.SELF_INTERACTION.defaultValue());
     setDefault(outOfRangeIds, DlrmConf.OUT_OF_RANGE_IDS.defaultValue());
     setDefault(embeddingBackend, "");
+    setDefault(nonFiniteDense, DlrmConf.NON_FINITE_DENSE.defaultValue());
+  }
+
+/** {@code error} (default) or {@code null}: what a NaN or infinite dense value does. */
+  public Param<String> nonFiniteDense() {
+    return nonFiniteDense;
+  }
+
+  public DlrmModel setNonFiniteDense(String v) {
+    set(nonFiniteDense, v);
+    return this;
   }
 
 /** Model path: a torch.save checkpoint or a directory of .npy files, on any Hadoop path. */
@@ -190,11 +224,22 @@ public final class DlrmModel extends Transformer implements MLWritable {
         isSet(interaction) ? $(interaction) : DlrmConf.INTERACTION.get(conf),
         isSet(selfInteraction) ? (Boolean) $(selfInteraction) : DlrmConf.SELF_INTERACTION.get(conf),
         "hash".equals(isSet(outOfRangeIds) ? $(outOfRangeIds) : DlrmConf.OUT_OF_RANGE_IDS.get(conf)),
-        backend == null || backend.isEmpty() ? null : backend);
+        backend == null || backend.isEmpty() ? null : backend,
+        "null".equals(isSet(nonFiniteDense) ? $(nonFiniteDense) : DlrmConf.NON_FINITE_DENSE.get(conf)));
   }
 
+  /** Checks the columns and, when a model path is set, opens the model on the driver ({@link DriverModelCheck}). */
   @Override
   public StructType transformSchema(StructType schema) {
+    StructType out = outputSchema(schema);
+    if (isDefined(modelPath)) {
+      SparkSession spark = SparkSession.active();
+      DriverModelCheck.check(spark, options(spark.conf()), "DlrmModel");
+    }
+    return out;
+  }
+
+  private StructType outputSchema(StructType schema) {
     checkColumn(schema, $(denseCol), "array<float>", false);
     checkColumn(schema, $(sparseCol), "array<array<int>>", true);
     if (java.util.Arrays.asList(schema.fieldNames()).contains($(outputCol))) {
@@ -221,13 +266,17 @@ public final class DlrmModel extends Transformer implements MLWritable {
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType in = dataset.schema();
-    StructType out = transformSchema(in);
+    StructType out = outputSchema(in);
     org.apache.spark.sql.RuntimeConfig conf = dataset.sparkSession().conf();
+    ModelOptions options = options(conf);
+    // Before any input is read: a missing or corrupt model fails here, once, naming the path.
+    DriverModelCheck.check((SparkSession) dataset.sparkSession(), options, "DlrmModel");
     int rowsPerBatch = isSet(batchSize) ? (Integer) $(batchSize) : DlrmConf.BATCH_SIZE.get(conf);
     InternalValues values = new InternalValues((ArrayType) in.apply($(denseCol)).dataType(),
-        (ArrayType) in.apply($(sparseCol)).dataType(), $(denseCol), $(sparseCol));
-    ScorePartition fn = new ScorePartition(options(conf), in.fieldIndex($(denseCol)), in.fieldIndex($(sparseCol)),
-        rowsPerBatch, values);
+        (ArrayType) in.apply($(sparseCol)).dataType(), $(denseCol), $(sparseCol), options.nonFiniteNull());
+    int idIndex = java.util.Arrays.asList(in.fieldNames()).indexOf("id");
+    ScorePartition fn = new ScorePartition(options, in.fieldIndex($(denseCol)), in.fieldIndex($(sparseCol)),
+        rowsPerBatch, values, idIndex, idIndex < 0 ? null : in.fields()[idIndex].dataType());
     if (!(dataset instanceof org.apache.spark.sql.classic.Dataset<?> classic)) {
       throw new UnsupportedOperationException("DlrmModel.transform needs a classic (JVM) Spark session; got "
           + dataset.getClass().getName() + " (Spark Connect clients: run the transformer on the server)");

@@ -73,7 +73,7 @@ final class DlrmScoreExec extends SparkPlan {
     int denseIndex = indexOf(in, dense);
     int sparseIndex = indexOf(in, sparse);
     InternalValues values = new InternalValues((ArrayType) dense.dataType(), (ArrayType) sparse.dataType(),
-        dense.name(), sparse.name());
+        dense.name(), sparse.name(), options.nonFiniteNull());
     ScorePartition fn = new ScorePartition(options, denseIndex, sparseIndex, batchSize, values);
     return child.execute().toJavaRDD().mapPartitions(fn).rdd();
   }

@@ -57,7 +57,9 @@ public final class DlrmSessionExtensions implements SparkSessionExtensionsProvid
     for (int i = 0; i < children.size(); i++) {
       cols.add(ExpressionUtils.column(children.apply(i)));
     }
-    Column call = DlrmFunctions.udf(ModelOptions.fromSession(path, spark.conf())).apply(cols.toArray(new Column[0]));
+    ModelOptions options = ModelOptions.fromSession(path, spark.conf());
+    DriverModelCheck.check(spark, options, DlrmFunctions.NAME);
+    Column call = DlrmFunctions.udf(options).apply(cols.toArray(new Column[0]));
     // ColumnNodeToExpressionConverter turns the UDF call into a resolved ScalaUDF (Spark 4 internal API).
     return ColumnNodeToExpressionConverter$.MODULE$.apply(call.node());
   }

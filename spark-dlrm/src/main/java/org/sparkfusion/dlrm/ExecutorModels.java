@@ -22,7 +22,7 @@ final class ExecutorModels {
 
   static DlrmScorer get(ModelOptions options) {
     // computeIfAbsent runs the load at most once per key; concurrent callers for that key wait for it.
-    return MODELS.computeIfAbsent(options, ExecutorModels::load);
+    return MODELS.computeIfAbsent(options.modelKey(), ExecutorModels::load);
   }
 
   /** How many times {@code modelPath} was loaded in this JVM (for tests and diagnostics). */

@@ -6,6 +6,7 @@ import java.util.List;
 final class InputValues {
   private InputValues() {}
 
+  /** The dense features; a NaN or infinite one fails with {@link NonFiniteDenseException}. */
   static float[] dense(Object value, String column, String where) {
     List<?> list = asList(value, column, where);
     float[] out = new float[list.size()];
@@ -16,6 +17,9 @@ final class InputValues {
             + (v == null ? "null" : v.getClass().getSimpleName()) + ", expected a number");
       }
       out[i] = n.floatValue();
+      if (!Float.isFinite(out[i])) {
+        throw new NonFiniteDenseException(column, i, where, String.valueOf(v));
+      }
     }
     return out;
   }

@@ -25,8 +25,16 @@ final class InternalValues implements java.io.Serializable {
   private final boolean idNulls;
   private final String denseCol;
   private final String sparseCol;
+  private final boolean nonFiniteNull;
 
   InternalValues(ArrayType denseType, ArrayType sparseType, String denseCol, String sparseCol) {
+    this(denseType, sparseType, denseCol, sparseCol, false);
+  }
+
+  /** {@code nonFiniteNull}: a NaN or infinite dense value makes {@link #dense} return null instead of failing. */
+  InternalValues(ArrayType denseType, ArrayType sparseType, String denseCol, String sparseCol,
+      boolean nonFiniteNull) {
+    this.nonFiniteNull = nonFiniteNull;
     this.denseElement = denseType.elementType();
     this.denseNulls = denseType.containsNull();
     ArrayType bag = (ArrayType) sparseType.elementType();
@@ -37,7 +45,36 @@ final class InternalValues implements java.io.Serializable {
     this.sparseCol = sparseCol;
   }
 
+  /**
+   * The dense features of one row; null if one is NaN or infinite (after the conversion to float, so a double
+   * beyond the float range counts) and the stage scores such rows as null, else an error naming the element.
+   */
   float[] dense(ArrayData a, String where) {
+    float[] out = denseValues(a, where);
+    int bad = firstNonFinite(out);
+    if (bad < 0) {
+      return out;
+    }
+    if (nonFiniteNull) {
+      return null;
+    }
+    throw new NonFiniteDenseException(denseCol, bad, where, originalValue(a, bad));
+  }
+
+  static int firstNonFinite(float[] v) {
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private String originalValue(ArrayData a, int i) {
+    return denseElement instanceof DoubleType ? String.valueOf(a.getDouble(i)) : String.valueOf(denseValue(a, i));
+  }
+
+  private float[] denseValues(ArrayData a, String where) {
     int n = a.numElements();
     if (denseNulls) {
       for (int i = 0; i < n; i++) {

@@ -21,8 +21,21 @@ final class ScorePartition implements FlatMapFunction<Iterator<InternalRow>, Int
   private final int sparseIndex;
   private final int batchSize;
   private final InternalValues values;
+  private final int idIndex;
+  private final org.apache.spark.sql.types.DataType idType;
 
   ScorePartition(ModelOptions options, int denseIndex, int sparseIndex, int batchSize, InternalValues values) {
+    this(options, denseIndex, sparseIndex, batchSize, values, -1, null);
+  }
+
+  /**
+   * {@code idIndex}: position of an {@code id} column (type {@code idType}) whose value error messages quote (-1:
+   * none).
+   */
+  ScorePartition(ModelOptions options, int denseIndex, int sparseIndex, int batchSize, InternalValues values,
+      int idIndex, org.apache.spark.sql.types.DataType idType) {
+    this.idIndex = idIndex;
+    this.idType = idType;
     this.options = options;
     this.denseIndex = denseIndex;
     this.sparseIndex = sparseIndex;
@@ -63,14 +76,31 @@ final class ScorePartition implements FlatMapFunction<Iterator<InternalRow>, Int
           InternalRow r = input.next().copy();
           boolean ok = !r.isNullAt(denseIndex) && !r.isNullAt(sparseIndex);
           if (ok) {
-            String where = "row " + seen + partition;
-            batch.add(values.dense(r.getArray(denseIndex), where), values.sparse(r.getArray(sparseIndex), where), where);
+            String where = where(r);
+            float[] dense = values.dense(r.getArray(denseIndex), where);
+            ok = dense != null;
+            if (ok) {
+              batch.add(dense, values.sparse(r.getArray(sparseIndex), where), where);
+            }
           }
           scored[size] = ok;
           rows[size++] = r;
           seen++;
         }
         ctr = scorer.score(batch);
+      }
+
+      /** Row ordinal in the partition, the input file being read (if any) and the id column's value. */
+      private String where(InternalRow r) {
+        StringBuilder b = new StringBuilder("row ").append(seen).append(partition);
+        String file = RowLocation.currentFile();
+        if (file != null) {
+          b.append(" (input ").append(file).append(')');
+        }
+        if (idIndex >= 0 && !r.isNullAt(idIndex)) {
+          b.append(" with id ").append(r.get(idIndex, idType));
+        }
+        return b.toString();
       }
 
       @Override

@@ -139,10 +139,17 @@ final class SyntheticCriteo {
   }
 
   static int[] parseSizes(String flag, String s) {
+    int[] sizes;
     try {
-      return java.util.Arrays.stream(s.split("-")).mapToInt(Integer::parseInt).toArray();
+      sizes = java.util.Arrays.stream(s.split("-")).mapToInt(Integer::parseInt).toArray();
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + ": expected sizes like 512-256-1, got " + s, e);
     }
+    for (int v : sizes) {
+      if (v < 1) {
+        throw new IllegalArgumentException(flag + ": every size must be >= 1, got " + s);
+      }
+    }
+    return sizes;
   }
 }

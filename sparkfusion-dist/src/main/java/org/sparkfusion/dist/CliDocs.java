@@ -21,7 +21,8 @@ public final class CliDocs {
   /** Every job's command line, in the order of {@code bin/sparkfusion help}. */
   static List<Object> commands() {
     List<Supplier<Object>> all = List.of(SetupCheckJob::cliOptions, org.sparkfusion.fusefl.FuseFLJob::cliOptions,
-        org.sparkfusion.dagtrain.DagTrainJob::cliOptions, org.sparkfusion.upmem.DlrmPartitionJob::cliOptions);
+        org.sparkfusion.dagtrain.DagTrainJob::cliOptions, org.sparkfusion.dlrm.DlrmPredictJob::cliOptions,
+        org.sparkfusion.dlrm.DlrmGenJob::cliOptions, org.sparkfusion.upmem.DlrmPartitionJob::cliOptions);
     return all.stream().map(Supplier::get).toList();
   }
 

@@ -181,6 +181,34 @@ public final class Cli {
     return (nl < 0 ? message : message.substring(0, nl)).strip();
   }
 
+  /**
+   * picocli converter for an enum whose values are spelled by their {@code toString()} ({@code criteo-tsv}); an
+   * unknown value is a usage error listing the values (picocli names the flag). Subclass with a no-argument constructor per flag.
+   */
+  public abstract static class IdConverter<E> implements CommandLine.ITypeConverter<E> {
+    private final E[] values;
+
+    @SafeVarargs
+    protected IdConverter(E... values) {
+      this.values = values;
+    }
+
+    @Override
+    public E convert(String value) {
+      for (E v : values) {
+        if (v.toString().equalsIgnoreCase(value.strip())) {
+          return v;
+        }
+      }
+      List<String> ids = new java.util.ArrayList<>();
+      for (E v : values) {
+        ids.add(v.toString());
+      }
+      throw new CommandLine.TypeConversionException("expected one of " + String.join(", ", ids) + ", got '" + value
+          + "'");
+    }
+  }
+
   /** A usage error: exit code 2, a one-line message that starts with the command's name. */
   public static final class UsageException extends IllegalArgumentException {
     private final boolean help;

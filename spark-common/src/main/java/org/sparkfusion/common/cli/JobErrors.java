@@ -12,8 +12,30 @@ import java.util.Map;
 public final class JobErrors {
   private JobErrors() {}
 
+  /**
+   * A failure whose message was written for the user by the job itself (it names the flag, file or row and says
+   * what to do): {@link #oneLine} returns it as it is, whatever its causes say.
+   */
+  public static final class Explained extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public Explained(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** The most specific user-facing message of {@code t}'s cause chain, on one line. */
   public static String oneLine(Throwable t) {
+    Map<Throwable, Boolean> visited = new IdentityHashMap<>();
+    for (Throwable c = t; c != null && visited.put(c, Boolean.TRUE) == null; c = c.getCause()) {
+      if (c instanceof Explained) {
+        return Cli.firstLine(c.getMessage());
+      }
+    }
+    String malformed = malformedRecord(t);
+    if (malformed != null) {
+      return malformed;
+    }
     Throwable chosen = null;
     Throwable root = t;
     Map<Throwable, Boolean> seen = new IdentityHashMap<>();
@@ -33,6 +55,34 @@ public final class JobErrors {
       line = "out of memory: " + line;
     }
     return line;
+  }
+
+  /**
+   * Spark's FAILFAST readers (JSON, CSV) report a bad line as MALFORMED_RECORD_IN_PARSING, suggesting a reader
+   * option the user of a job cannot set, inside FAILED_READ_FILE, which names the file. Null if {@code t} is not
+   * such a failure, else "malformed record in FILE: the parser's reason".
+   */
+  public static String malformedRecord(Throwable t) {
+    String path = null;
+    boolean malformed = false;
+    Throwable innermost = t;
+    Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+    for (Throwable c = t; c != null && seen.put(c, Boolean.TRUE) == null; c = c.getCause()) {
+      innermost = c;
+      if (c instanceof org.apache.spark.SparkThrowable st && st.getCondition() != null) {
+        if (st.getCondition().startsWith("MALFORMED_RECORD_IN_PARSING")) {
+          malformed = true;
+        } else if (st.getCondition().startsWith("FAILED_READ_FILE") && path == null) {
+          path = st.getMessageParameters().get("path");
+        }
+      }
+    }
+    if (!malformed) {
+      return null;
+    }
+    String reason = innermost.getMessage() == null ? innermost.getClass().getSimpleName()
+        : Cli.firstLine(innermost.getMessage()).replaceAll("\\s*SQLSTATE: \\w+$", "");
+    return "malformed record" + (path == null ? "" : " in " + path) + ": " + reason;
   }
 
   /** Exceptions that describe the user's input or setting rather than an internal wrapper. */

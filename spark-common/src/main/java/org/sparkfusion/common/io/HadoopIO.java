@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -29,7 +30,127 @@ public final class HadoopIO {
     void write(FileSystem fs, Path directory) throws IOException;
   }
 
+  /** Creates {@code directory} (which does not exist yet) and fills it, e.g. with Spark's DataFrameWriter. */
+  @FunctionalInterface
+  public interface OutputWriter {
+    void write(Path directory) throws IOException;
+  }
+
   private HadoopIO() {}
+
+  /**
+   * Fails, naming the path, if {@code target} exists and {@code overwrite} is false: the check a job makes before
+   * doing any work. Also puts back a previous result that a run killed in the middle of a swap left aside.
+   */
+  public static void checkOutput(Path target, Configuration conf, boolean overwrite) throws IOException {
+    FileSystem fs = fileSystem(target, conf);
+    recoverAside(fs, target);
+    if (!overwrite && fs.exists(target)) {
+      throw new IOException(target + " already exists (pass --overwrite to replace it)");
+    }
+  }
+
+  /**
+   * Writes a job's output directory atomically, on any Hadoop file system: the writer creates and fills
+   * {@code .<name>._temporary-<uuid>} beside {@code target}, which is renamed onto {@code target} only after the
+   * writer returned. With {@code overwrite} the previous result is moved aside, the new one renamed in, then the
+   * old one deleted; if the second rename fails the old one is put back. A failure or a kill at any point leaves
+   * the previous result (or nothing) at {@code target}; a killed run's temporary sibling is hidden, never read as
+   * a result, and removed by a later successful run.
+   */
+  public static void commitDirectory(Path target, Configuration conf, boolean overwrite, OutputWriter writer)
+      throws IOException {
+    Staged staged = stage(target, conf, overwrite);
+    try {
+      writer.write(staged.path());
+      staged.commit();
+    } finally {
+      staged.abort();
+    }
+  }
+
+  /**
+   * A temporary sibling for {@code target}, for jobs that write several outputs and commit them together: fill
+   * {@link Staged#path()}, then {@link Staged#commit()}; {@link Staged#abort()} (a no-op after commit) removes it.
+   */
+  public static Staged stage(Path target, Configuration conf, boolean overwrite) throws IOException {
+    checkOutput(target, conf, overwrite);
+    return new Staged(fileSystem(target, conf), target, overwrite);
+  }
+
+  /** One staged output: see {@link #stage}. */
+  public static final class Staged {
+    private final FileSystem fs;
+    private final Path target;
+    private final boolean overwrite;
+    private final Path tmp;
+    private final long started = System.currentTimeMillis();
+    private boolean committed;
+
+    private Staged(FileSystem fs, Path target, boolean overwrite) {
+      this.fs = fs;
+      this.target = target;
+      this.overwrite = overwrite;
+      this.tmp = new Path(target.getParent(), "." + target.getName() + TEMPORARY + UUID.randomUUID());
+    }
+
+    /** Where to write; does not exist until the writer creates it. */
+    public Path path() {
+      return tmp;
+    }
+
+    /** Renames the written temporary directory onto the target (see {@link #commitDirectory}). */
+    public void commit() throws IOException {
+      if (!fs.exists(tmp)) {
+        throw new IOException("Nothing was written to " + tmp + " for " + target);
+      }
+      replace(fs, tmp, target, overwrite);
+      committed = true;
+      removeStale(fs, target, started);
+    }
+
+    /** Deletes the temporary directory unless it was committed; never throws. */
+    public void abort() {
+      if (!committed) {
+        deleteQuietly(fs, tmp);
+      }
+    }
+  }
+
+  static final String TEMPORARY = "._temporary-";
+  static final String ASIDE = ".old-";
+
+  /** A complete previous result moved aside by a swap that was killed before the new one was renamed in. */
+  private static void recoverAside(FileSystem fs, Path target) throws IOException {
+    Path parent = target.getParent();
+    if (parent == null || !fs.exists(parent) || fs.exists(target)) {
+      return;
+    }
+    FileStatus newest = null;
+    for (FileStatus st : fs.listStatus(parent)) {
+      if (st.getPath().getName().startsWith("." + target.getName() + ASIDE)
+          && (newest == null || st.getModificationTime() > newest.getModificationTime())) {
+        newest = st;
+      }
+    }
+    if (newest != null && !fs.rename(newest.getPath(), target)) {
+      throw new IOException("Could not restore " + target + " from " + newest.getPath());
+    }
+  }
+
+  /** Temporary siblings of {@code target} from runs that started before {@code before} (killed runs). */
+  private static void removeStale(FileSystem fs, Path target, long before) {
+    try {
+      for (FileStatus st : fs.listStatus(target.getParent())) {
+        if (st.getPath().getName().startsWith("." + target.getName() + TEMPORARY)
+            && st.getModificationTime() < before) {
+          deleteQuietly(fs, st.getPath());
+        }
+      }
+    } catch (IOException ignored) {
+      // Best effort: a leftover temporary sibling is hidden and never taken for a result.
+    }
+  }
 
   /** The file system of {@code path} under {@code conf}. */
   public static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
@@ -119,13 +240,22 @@ public final class HadoopIO {
         throw new IOException("Target appeared while writing, not overwriting: " + target);
       }
       // Move the old one aside first so that a crash between the two renames keeps a complete copy.
-      Path old = new Path(parent, "." + target.getName() + ".old-" + UUID.randomUUID());
+      Path old = new Path(parent, "." + target.getName() + ASIDE + UUID.randomUUID());
       if (!fs.rename(target, old)) {
         throw new IOException("Could not move aside existing " + target);
       }
-      if (!fs.rename(tmp, target)) {
-        fs.rename(old, target);
-        throw new IOException("Could not rename " + tmp + " to " + target);
+      boolean renamed;
+      try {
+        renamed = fs.rename(tmp, target);
+      } catch (IOException e) {
+        renamed = false;
+      }
+      if (!renamed) {
+        if (!fs.rename(old, target)) {
+          throw new IOException("Could not rename " + tmp + " to " + target + ", and the previous result stays at "
+              + old);
+        }
+        throw new IOException("Could not rename " + tmp + " to " + target + "; the previous result is unchanged");
       }
       fs.delete(old, true);
       return;
