@@ -284,12 +284,21 @@ public final class DlrmPredictJob {
       schema = schema.add("I" + i, DataTypes.LongType);
       dense.add("CAST(ln(1 + greatest(coalesce(I" + i + ", 0), 0)) AS FLOAT)");
     }
+    List<String> valid = new ArrayList<>();
     for (int i = 1; i <= 26; i++) {
-      schema = schema.add("C" + i, DataTypes.StringType);
-      sparse.add("IF(C" + i + " IS NULL OR C" + i + " = '', CAST(array() AS array<bigint>), array(CAST(conv(C" + i
-          + ", 16, 10) AS bigint)))");
+      String c = "C" + i;
+      schema = schema.add(c, DataTypes.StringType);
+      // At most 15 hex digits: conv() of more could pass 2^63 and overflow (the Criteo values have 8).
+      valid.add("(" + c + " IS NULL OR " + c + " = '' OR " + c + " RLIKE '^[0-9a-fA-F]{1,15}$')");
+      sparse.add("CASE WHEN " + c + " IS NULL OR " + c + " = '' THEN CAST(array() AS array<bigint>) "
+          + "WHEN " + c + " RLIKE '^[0-9a-fA-F]{1,15}$' THEN array(CAST(conv(" + c + ", 16, 10) AS bigint)) "
+          + "ELSE raise_error(concat('malformed record in ', input_file_name(), ': column " + c
+          + " is not a hexadecimal category id of at most 15 digits: ', substr(" + c + ", 1, 40))) END");
     }
     Dataset<Row> raw = spark.read().option("sep", "\t").option("mode", malformed.sparkMode).schema(schema).csv(input);
+    if (malformed == MalformedRows.DROP) {
+      raw = raw.filter(String.join(" AND ", valid));
+    }
     List<String> cols = new ArrayList<>(List.of(raw.columns()));
     cols.add("array(" + String.join(", ", dense) + ") AS dense");
     cols.add("array(" + String.join(", ", sparse) + ") AS sparse");

@@ -200,7 +200,11 @@ class DlrmJobFailuresTest {
       good.append('\t').append(String.format("%08x", i * 7919));
     }
     Path input = dir.resolve("day.tsv");
+    String badHex = good.toString().replaceFirst("\t00000000\t", "\tzz\t");
+    String hugeHex = good.toString().replaceFirst("\t00000000\t", "\tffffffffffffffffffffffff\t");
     Files.writeString(input, good + "\n" + "0\t1\t2\n" + good.toString().replaceFirst("\t0\t", "\tx\t") + "\n");
+    Path hex = dir.resolve("hex.tsv");
+    Files.writeString(hex, good + "\n" + badHex + "\n" + hugeHex + "\n");
     Path out = dir.resolve("scored");
     Result r = predict(spark, "--model", model, "--input", input.toString(), "--format", "criteo-tsv", "--output",
         out.toString());
@@ -212,6 +216,18 @@ class DlrmJobFailuresTest {
         "--output", out.toString(), "--malformed-rows", "drop");
     assertThat(dropped.rc()).as(dropped.err()).isEqualTo(Cli.OK);
     assertThat(dropped.out()).contains("scored 1 rows (1 non-null, 2 malformed input lines dropped)");
+
+    // Category ids that are not hex, or too long for a 64-bit id: named, never an overflow inside conv().
+    Path hexOut = dir.resolve("hexscored");
+    Result badIds = predict(spark, "--model", model, "--input", hex.toString(), "--format", "criteo-tsv",
+        "--output", hexOut.toString());
+    assertThat(badIds.rc()).isEqualTo(Cli.FAILED);
+    assertThat(firstLine(badIds)).contains("hex.tsv").contains("column C1").contains("hexadecimal");
+    assertThat(Files.exists(hexOut)).isFalse();
+    Result hexDropped = predict(spark, "--model", model, "--input", hex.toString(), "--format", "criteo-tsv",
+        "--output", hexOut.toString(), "--malformed-rows", "drop");
+    assertThat(hexDropped.rc()).as(hexDropped.err()).isEqualTo(Cli.OK);
+    assertThat(hexDropped.out()).contains("scored 1 rows (1 non-null, 2 malformed input lines dropped)");
   }
 
   @Test
