@@ -177,4 +177,16 @@ class HostileIdxFilesTest {
     assertThat(t.getMessage()).contains("CIFAR-10 binary file").contains("data_batch_1.bin.gz")
         .contains("corrupt or truncated gzip data");
   }
+
+  @Test
+  void theRealFashionMnistFilesStillPassTheStricterChecks(SparkSession spark) {
+    Path t10k = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(t10k), "Debian's dataset-fashion-mnist is not installed");
+    Dataset<Row> df = spark.read().format("idx").load(t10k.toString());
+    assertThat(df.count()).isEqualTo(10_000);
+    assertThat(df.selectExpr("min(label)", "max(label)", "min(size(features))").first().toString())
+        .isEqualTo("[0,9,784]");
+    // The training file is validated (read through its gzip trailer) when the relation is created.
+    spark.read().format("idx").load(t10k.toString().replace("t10k-", "train-"));
+  }
 }
