@@ -56,6 +56,11 @@ class HostileIdxFilesTest {
     // old reader would have made 2^31-1 empty images; now the image size is refused before anything is read.
     Path images = pair("idx-wrap", header(0x803, Integer.MAX_VALUE, 65536, 65536), idxLabels(0));
     assertThat(refused(spark, images, images).getMessage()).contains("65536x65536").contains("4294967296 pixels");
+    // 2^30 images of 2^30 x 16: (long) count * rows * cols = 2^64 wraps to 0, so the old length check saw nothing
+    // missing in an empty body, and rows * cols = 2^34 is 0 as an int: 2^30 empty images. Now refused by size.
+    Path wrapped = pair("idx-wrap64", header(0x803, 1 << 30, 1 << 30, 16), idxLabels(0));
+    assertThat(refused(spark, wrapped, wrapped).getMessage()).contains("1073741824x16")
+        .contains("17179869184 pixels");
   }
 
   @Test
