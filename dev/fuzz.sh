@@ -8,7 +8,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-TESTS='FaultCorpusTest,IdxFaultCorpusTest,*Properties'
+TESTS='FaultCorpusTest,IdxFaultCorpusTest,*PropertiesTest'
 mvn -B -q ${FUZZ_OFFLINE:+-o} -pl spark-dlrm,spark-fusefl -am test -Dtest="$TESTS" \
   -Dsurefire.failIfNoSpecifiedTests=false -DwildcardSuites=none
 for f in spark-dlrm/target/fault-corpus.json spark-fusefl/target/fault-corpus.json; do

@@ -23,7 +23,7 @@ import net.jqwik.api.Provide;
  * reader and the unpickler, given arbitrary or mutated bytes, never throw anything but
  * {@link CheckpointFormatException} and never allocate more than a small multiple of their input.
  */
-class CheckpointLoaderProperties {
+class CheckpointLoaderPropertiesTest {
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 

@@ -23,7 +23,7 @@ import org.sparkfusion.common.test.TestDirs;
  * either accepts a layout whose sizes exactly match the bytes in both files, or refuses with one line naming a
  * file; never another exception and never a layout that would read short or past the data.
  */
-class IdxHeaderProperties {
+class IdxHeaderPropertiesTest {
   private static final Path DIR = TestDirs.newDir("idx-properties");
   private static final AtomicInteger N = new AtomicInteger();
 
