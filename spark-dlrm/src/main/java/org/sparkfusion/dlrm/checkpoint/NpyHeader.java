@@ -160,8 +160,14 @@ record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
 
     private CheckpointFormatException bad(String what) {
       String shown = s.length() > 120 ? s.substring(0, 120) + "..." : s;
-      return new CheckpointFormatException(where + ": malformed .npy header (" + what + "): "
-          + shown.strip().replaceAll("[\\r\\n\\p{Cntrl}]", "?"));
+      // Control characters are shown as '?' in the detail (a key read from the file) as in the header itself:
+      // the error must stay one line whatever the file holds.
+      return new CheckpointFormatException(where + ": malformed .npy header (" + printable(what) + "): "
+          + printable(shown.strip()));
+    }
+
+    private static String printable(String text) {
+      return text.replaceAll("[\\r\\n\\p{Cntrl}]", "?");
     }
   }
 }

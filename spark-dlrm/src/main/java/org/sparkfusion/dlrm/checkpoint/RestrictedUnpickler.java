@@ -106,7 +106,14 @@ final class RestrictedUnpickler {
         case 0x80 -> in.get(); // PROTO
         case 0x95 -> in.getLong(); // FRAME
         case '.' -> { // STOP
-          return pop();
+          // Python's unpickler returns the top value and ignores the rest; torch.save leaves exactly one value and
+          // nothing after STOP, so anything else is a forged or damaged pickle, refused rather than half-read.
+          Object top = pop();
+          if (!stack.isEmpty() || !marks.isEmpty() || in.hasRemaining()) {
+            throw error(pos, "pickle stops with " + stack.size() + " more values on the stack and "
+                + in.remaining() + " bytes after STOP (a torch.save pickle ends with exactly one value)");
+          }
+          return top;
         }
         case '(' -> { // MARK
           marks.add(stack.size());

@@ -53,6 +53,9 @@ final class TorchCheckpoint {
     Object root = RestrictedUnpickler.load(source + "!" + prefix + "data.pkl",
         zip.read(prefix + "data.pkl", -1, MAX_PICKLE_BYTES, "the pickle"));
     Map<?, ?> stateDict = stateDictOf(source, root);
+    if (stateDict.isEmpty()) {
+      throw new CheckpointFormatException(source + ": the checkpoint's state_dict holds no tensors");
+    }
     Map<String, Tensor> out = new LinkedHashMap<>();
     Map<String, byte[]> storages = new HashMap<>();
     Map<String, Long> numels = new HashMap<>();

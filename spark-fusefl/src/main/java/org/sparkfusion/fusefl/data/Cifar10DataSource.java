@@ -1,7 +1,5 @@
 package org.sparkfusion.fusefl.data;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SQLContext;
 import org.apache.spark.sql.sources.BaseRelation;
@@ -26,11 +24,7 @@ public final class Cifar10DataSource implements RelationProvider, DataSourceRegi
       throw new IllegalArgumentException("format cifar10 needs a path: spark.read.format(\"cifar10\").load(binPath)");
     }
     Configuration conf = sqlContext.sparkContext().hadoopConfiguration();
-    try {
-      ImageFileLayout layout = ImageFileLayout.cifar10(IdxDataSource.qualify(path, conf), conf);
-      return new ImageRelation(sqlContext, layout, ImageRelation.partitions(options, layout.count));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e.getMessage(), e);
-    }
+    ImageFileLayout layout = ImageFileLayout.cifar10(IdxDataSource.qualify(path, conf), conf);
+    return new ImageRelation(sqlContext, layout, ImageRelation.partitions(options, layout.count));
   }
 }

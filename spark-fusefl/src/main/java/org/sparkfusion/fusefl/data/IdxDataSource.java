@@ -1,7 +1,6 @@
 package org.sparkfusion.fusefl.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SQLContext;
@@ -13,8 +12,9 @@ import org.apache.spark.sql.sources.RelationProvider;
  * {@code spark.read.format("idx").load(imagesPath)}: an IDX image file (MNIST / Fashion-MNIST layout, gzipped
  * or not) with its labels. Options: {@code labels} (the IDX label file; default: the images path with
  * {@code images-idx3} replaced by {@code labels-idx1}), {@code numPartitions}. Columns: {@code features}
- * array&lt;float&gt; (pixels / 255, row-major) and {@code label} int. Bad magic numbers, truncated files and
- * image/label count mismatches fail at load time with the file named.
+ * array&lt;float&gt; (pixels / 255, row-major) and {@code label} int. Bad magic numbers, dimensions that overflow
+ * or exceed what a row holds, truncated files, bytes after the declared records, corrupt or truncated gzip data
+ * and image/label count mismatches fail at load time with an {@link ImageFormatException} naming the file.
  */
 public final class IdxDataSource implements RelationProvider, DataSourceRegister {
   @Override
@@ -30,12 +30,8 @@ public final class IdxDataSource implements RelationProvider, DataSourceRegister
     }
     String labels = options.get("labels").getOrElse(() -> defaultLabels(images));
     Configuration conf = sqlContext.sparkContext().hadoopConfiguration();
-    try {
-      ImageFileLayout layout = ImageFileLayout.idx(qualify(images, conf), qualify(labels, conf), conf);
-      return new ImageRelation(sqlContext, layout, ImageRelation.partitions(options, layout.count));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e.getMessage(), e);
-    }
+    ImageFileLayout layout = ImageFileLayout.idx(qualify(images, conf), qualify(labels, conf), conf);
+    return new ImageRelation(sqlContext, layout, ImageRelation.partitions(options, layout.count));
   }
 
   /** {@code .../train-images-idx3-ubyte.gz} to {@code .../train-labels-idx1-ubyte.gz}. */
@@ -48,8 +44,12 @@ public final class IdxDataSource implements RelationProvider, DataSourceRegister
     return new Path(new Path(images).getParent(), name.replace("images-idx3", "labels-idx1")).toString();
   }
 
-  static String qualify(String path, Configuration conf) throws IOException {
+  static String qualify(String path, Configuration conf) {
     Path p = new Path(path);
-    return p.getFileSystem(conf).makeQualified(p).toString();
+    try {
+      return p.getFileSystem(conf).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new ImageFormatException("Cannot open the file system of " + path + ": " + e.getMessage(), e);
+    }
   }
 }

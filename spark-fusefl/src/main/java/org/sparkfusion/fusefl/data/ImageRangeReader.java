@@ -1,8 +1,5 @@
 package org.sparkfusion.fusefl.data;
 
-import java.io.DataInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -11,7 +8,11 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
-/** Executor side: reads the records of the partition numbers it is given as (features, label) rows. */
+/**
+ * Executor side: reads the records of the partition numbers it is given as (features, label) rows. The driver
+ * validated the files; a file that changed since still fails with the file and record named, never with a
+ * short read.
+ */
 final class ImageRangeReader implements FlatMapFunction<Iterator<Integer>, Row> {
   private static final long serialVersionUID = 1L;
   private final ImageFileLayout layout;
@@ -23,7 +24,7 @@ final class ImageRangeReader implements FlatMapFunction<Iterator<Integer>, Row> 
   }
 
   @Override
-  public Iterator<Row> call(Iterator<Integer> parts) throws IOException {
+  public Iterator<Row> call(Iterator<Integer> parts) {
     List<Row> rows = new ArrayList<>();
     Configuration conf = new Configuration();
     while (parts.hasNext()) {
@@ -35,21 +36,25 @@ final class ImageRangeReader implements FlatMapFunction<Iterator<Integer>, Row> 
     return rows.iterator();
   }
 
-  private void read(int from, int to, Configuration conf, List<Row> rows) throws IOException {
+  private void read(int from, int to, Configuration conf, List<Row> rows) {
+    if (from >= to) {
+      return;
+    }
     int pixels = layout.pixels();
     byte[] record = new byte[layout.recordBytes];
     byte[] labels = null;
+    String kind = layout.inlineLabel ? ImageFileLayout.CIFAR : ImageFileLayout.IMAGES;
     if (!layout.inlineLabel) {
       labels = new byte[to - from];
-      try (DataInputStream in = new DataInputStream(ImageFileLayout.open(layout.labels, conf))) {
-        ImageFileLayout.skipFully(in, layout.labelHeader + (long) from, layout.labels);
-        in.readFully(labels);
+      try (ImageFileLayout.Source in = ImageFileLayout.Source.open(layout.labels, ImageFileLayout.LABELS, conf)) {
+        in.skipTo(layout.labelHeader + (long) from);
+        in.readRecord(labels, "labels", from);
       }
     }
-    try (DataInputStream in = new DataInputStream(ImageFileLayout.open(layout.images, conf))) {
-      ImageFileLayout.skipFully(in, layout.imageHeader + (long) from * layout.recordBytes, layout.images);
+    try (ImageFileLayout.Source in = ImageFileLayout.Source.open(layout.images, kind, conf)) {
+      in.skipTo(Math.addExact(layout.imageHeader, Math.multiplyExact((long) from, layout.recordBytes)));
       for (int i = from; i < to; i++) {
-        in.readFully(record);
+        in.readRecord(record, "record", i);
         int offset = layout.inlineLabel ? 1 : 0;
         float[] features = new float[pixels];
         for (int j = 0; j < pixels; j++) {

@@ -59,7 +59,8 @@ final class ImageRelation extends BaseRelation implements TableScan {
       if (n < 1) {
         throw new NumberFormatException();
       }
-      return n;
+      // More partitions than images would only add empty tasks (and a list of 2^31 partition numbers).
+      return Math.min(n, Math.max(1, count));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("Option numPartitions must be a positive integer, got '" + raw + "'");
     }

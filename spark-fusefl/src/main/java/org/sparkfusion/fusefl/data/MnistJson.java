@@ -30,6 +30,9 @@ public final class MnistJson {
    * @param digitsDir the package's {@code src/digits} folder (or the package root)
    */
   public static String toIdx(String digitsDir, String outDir, double trainFraction) throws IOException {
+    if (!(trainFraction >= 0 && trainFraction <= 1)) {
+      throw new IllegalArgumentException("trainFraction must be in [0, 1], got " + trainFraction);
+    }
     File dir = new File(digitsDir);
     if (new File(dir, "src/digits").isDirectory()) {
       dir = new File(dir, "src/digits");
