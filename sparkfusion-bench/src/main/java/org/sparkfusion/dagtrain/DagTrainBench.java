@@ -10,6 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
+import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.StandardOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -55,47 +60,109 @@ final class DagTrainBench {
    * Samples are drawn per (step, micro-batch), so a different split trains on different samples: compare settings
    * only within one run.
    */
-  static BenchModel model(String name, Map<String, String> args) throws IOException {
+  static BenchModel model(String name, Integer microBatches) throws IOException {
     BenchModel bm = model(name);
-    String m = args.get("micro-batches");
-    if (m == null) {
+    if (microBatches == null) {
       return bm;
     }
     int samples = bm.micro() * bm.batch();
-    int micro = Integer.parseInt(m);
+    int micro = microBatches;
     if (micro < 1 || samples % micro != 0) {
       throw new IllegalArgumentException("--micro-batches must divide the " + samples + " samples per step of "
-          + name + ", got " + m);
+          + name + ", got " + micro);
     }
     return new BenchModel(name, bm.graph(), bm.samples(), micro, samples / micro, bm.shape());
   }
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    Path out = Path.of(a.getOrDefault("out", "docs/benchmarks/dagtrain.md"));
-    Path img = Path.of(a.getOrDefault("img", "docs/benchmarks/img"));
-    int steps = Integer.parseInt(a.getOrDefault("steps", "30"));
-    String profileList = a.getOrDefault("profiles", "8mbit,100mbit,1gbit");
+  /** The benchmark's command line (the project's one grammar: org.sparkfusion.common.cli). */
+  @Command(name = "dagtrain-bench", sortOptions = false,
+      description = "The dagtrain benchmark (dev/bench-dagtrain.sh): settings (a)-(e) side by side, in process or on the testbed")
+  static final class Options {
+    @Mixin StandardOptions standard;
+
+    @Option(names = "--out", paramLabel = "<file>", description = "report to write (default: ${DEFAULT-VALUE})")
+    Path out = Path.of("docs/benchmarks/dagtrain.md");
+
+    @Option(names = "--img", paramLabel = "<dir>", description = "plot directory (default: ${DEFAULT-VALUE})")
+    Path img = Path.of("docs/benchmarks/img");
+
+    @Option(names = "--steps", paramLabel = "<N>", description = "training steps per setting (default: ${DEFAULT-VALUE})")
+    int steps = 30;
+
+    @Option(names = "--profiles", split = ",", paramLabel = "<rate,...>",
+        description = "slowest-link rates, or none (in process: only the overhead section) (default: 8mbit,100mbit,1gbit)")
+    List<String> profiles = List.of("8mbit", "100mbit", "1gbit");
+
+    @Option(names = "--command", paramLabel = "<text>", description = "command recorded in the report")
+    String command = "dev/bench-dagtrain.sh";
+
+    @Option(names = "--min-fraction", paramLabel = "<f>", description = "AdaTopK minimum kept fraction (default: ${DEFAULT-VALUE})")
+    double minFraction = 0.1;
+
+    @Option(names = "--gradient-feedback", arity = "1", paramLabel = "true|false",
+        description = "AdaTopK error feedback on gradients (default: ${DEFAULT-VALUE})")
+    boolean gradientFeedback = true;
+
+    @Option(names = "--model", split = ",", paramLabel = "gpt-wide|gpt-tiny|resnet-small,...",
+        description = "models (default: gpt-wide,resnet-small)")
+    List<String> models = List.of("gpt-wide", "resnet-small");
+
+    @Option(names = "--micro-batches", paramLabel = "<M>", description = "micro-batches per step instead of the model's")
+    Integer microBatches;
+
+    @Option(names = "--schedules", paramLabel = "<M>", description = "only GPipe vs 1F1B with M micro-batches")
+    Integer schedules;
+
+    @Option(names = "--equivalence", arity = "1", paramLabel = "true|false",
+        description = "only one process vs a 2-stage pipeline, loss per step")
+    boolean equivalence;
+
+    @Option(names = "--master", paramLabel = "<url>", description = "testbed mode on this Spark master")
+    String master;
+
+    @Option(names = "--site-memory", paramLabel = "<f>",
+        description = "each site's memory budget as a fraction of the whole model's (default: ${DEFAULT-VALUE})")
+    double siteMemory = 0.45;
+
+    @Option(names = "--settings", paramLabel = "a,b,...", description = "settings to run (default: ${DEFAULT-VALUE})")
+    String settings = "a,b,c,d,e";
+
+    @Option(names = "--overhead", arity = "1", paramLabel = "true|false",
+        description = "also measure the one-process overhead section (default: ${DEFAULT-VALUE})")
+    boolean overhead = true;
+
+    @Option(names = "--driver-host", paramLabel = "<ip>", description = "testbed driver address (default: ${DEFAULT-VALUE})")
+    String driverHost = "10.77.0.1";
+
+    @Option(names = "--title", paramLabel = "<text>", description = "testbed section title")
+    String title;
+  }
+
+  public static void main(String[] args) {
+    Cli.main(new Options(), args, DagTrainBench::run);
+  }
+
+  static void run(Options a) throws Exception {
+    Path out = a.out;
+    Path img = a.img;
+    int steps = a.steps;
     // "none": in process, only the overhead section (pipeline vs one process on fast links)
-    String[] profiles = profileList.equals("none") ? new String[0] : profileList.split(",");
-    String command = a.getOrDefault("command", "dev/bench-dagtrain.sh");
-    double minFraction = Double.parseDouble(a.getOrDefault("min-fraction", "0.1"));
-    gradientFeedback = Boolean.parseBoolean(a.getOrDefault("gradient-feedback", "true"));
+    String[] profiles = a.profiles.equals(List.of("none")) ? new String[0] : a.profiles.toArray(new String[0]);
+    String command = a.command;
+    double minFraction = a.minFraction;
+    gradientFeedback = a.gradientFeedback;
     Files.createDirectories(img);
-    String[] modelNames = a.getOrDefault("model", "gpt-wide,resnet-small").split(",");
-    if (a.containsKey("schedules")) {
-      schedules(model(modelNames[0], a), steps, Integer.parseInt(a.get("schedules")), out, command);
+    String[] modelNames = a.models.toArray(new String[0]);
+    if (a.schedules != null) {
+      schedules(model(modelNames[0], a.microBatches), steps, a.schedules, out, command);
       return;
     }
-    if (Boolean.parseBoolean(a.getOrDefault("equivalence", "false"))) {
-      equivalence(model(modelNames[0], a), steps, out, command);
+    if (a.equivalence) {
+      equivalence(model(modelNames[0], a.microBatches), steps, out, command);
       return;
     }
-    if (a.containsKey("master")) {
-      testbed(a, model(modelNames[0], a), steps, profiles, out, img, command, minFraction);
+    if (a.master != null) {
+      testbed(a, model(modelNames[0], a.microBatches), steps, profiles, out, img, command, minFraction);
       return;
     }
     StringBuilder md = new StringBuilder();
@@ -124,7 +191,7 @@ final class DagTrainBench {
     BenchModel firstModel = null;
     double[] firstTimes = null;
     for (String modelName : modelNames) {
-    BenchModel bm = model(modelName, a);
+    BenchModel bm = model(modelName, a.microBatches);
     Graph graph = bm.graph();
     int micro = bm.micro();
     int batch = bm.batch();
@@ -134,7 +201,7 @@ final class DagTrainBench {
       firstTimes = times;
     }
     long modelMemory = WorkloadEstimator.stageMemoryBytes(graph, 0, graph.size(), micro, batch);
-    long siteMemory = Math.round(modelMemory * Double.parseDouble(a.getOrDefault("site-memory", "0.45")));
+    long siteMemory = Math.round(modelMemory * a.siteMemory);
     int[] evenCuts = Partition.even(graph, 3);
     for (int st = 0; st < 3; st++) {
       // the even baseline must fit, so a site offers at least what its largest even stage needs
@@ -146,7 +213,7 @@ final class DagTrainBench {
         new Setting("(d) OP-Fence + AdaTopK", "opfence", "adatopk", 3),
         new Setting("(e) OP-Fence free (1..3 stages), AdaTopK", "opfence", "adatopk", 1));
     List<Setting> settings = new ArrayList<>();
-    String only = a.getOrDefault("settings", "a,b,c,d,e");
+    String only = a.settings;
     for (Setting s : all) {
       if (only.contains(s.label().substring(1, 2))) {
         settings.add(s);
@@ -244,7 +311,7 @@ final class DagTrainBench {
       Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
     }
     }
-    if (a.getOrDefault("overhead", "true").equals("false")) {
+    if (!a.overhead) {
       System.out.println("wrote " + out);
       return;
     }
@@ -422,13 +489,13 @@ final class DagTrainBench {
    * {@code dev/testbed.sh shape} between profiles, every setting trained with {@link DagTrainer#fit} (barrier tasks,
    * Netty, links measured at start). Appends a section to the report.
    */
-  static void testbed(Map<String, String> a, BenchModel bm, int steps, String[] profiles, Path out, Path img,
+  static void testbed(Options a, BenchModel bm, int steps, String[] profiles, Path out, Path img,
       String command, double minFraction) throws Exception {
     Graph graph = bm.graph();
     int micro = bm.micro();
     int batch = bm.batch();
-    String driverHost = a.getOrDefault("driver-host", "10.77.0.1");
-    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master(a.get("master"))
+    String driverHost = a.driverHost;
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master(a.master)
         .appName("dagtrain-bench").config("spark.driver.host", driverHost).config("spark.driver.bindAddress", driverHost)
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrator", "org.sparkfusion.common.kryo.SparkFusionKryoRegistrator")
@@ -439,7 +506,7 @@ final class DagTrainBench {
     StringBuilder md = new StringBuilder(Files.exists(out) ? Files.readString(out) : "# dagtrain benchmark\n\n");
     Path cpuFile = Path.of(System.getenv().getOrDefault("SPARKFUSION_TESTBED_DIR", "/tmp/sparkfusion-testbed"), "cpus");
     siteCpus = Files.exists(cpuFile) ? Files.readString(cpuFile).trim() : "";
-    String title = a.getOrDefault("title", siteCpus.isEmpty() ? "On the namespace testbed"
+    String title = a.title != null ? a.title : (siteCpus.isEmpty() ? "On the namespace testbed"
         : "On the namespace testbed, sites with CPU " + siteCpus.replace(",", "/") + " cores");
     md.append("\n# ").append(title).append("\n\n");
     md.append("Generated by `").append(command).append("` on ").append(machine()).append(": `dev/testbed.sh` with three")
@@ -458,7 +525,7 @@ final class DagTrainBench {
     org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> data = DagTrainJob.toDataFrame(spark, graph, bm.samples()).cache();
     data.count();
     List<Setting> settings = new ArrayList<>();
-    String only = a.getOrDefault("settings", "a,b,c,d,e");
+    String only = a.settings;
     for (Setting s : List.of(new Setting("(a) even, none", "even", "none", 3),
         new Setting("(b) OP-Fence, none", "opfence", "none", 3),
         new Setting("(c) OP-Fence + Top-K 10%", "opfence", "topk:0.1", 3),
