@@ -3,6 +3,7 @@
 # (after target/spark-runtime is assembled); -DskipPythonTests (or -DskipTests) skips it.
 #
 #   dev/python-tests.sh [--spark-version 4.2.0] [--only-pytest|--only-notebooks] [pytest args...]
+#   dev/python-tests.sh --setup-only --venv DIR     steps 1-2 only, into DIR (what bin/sparkfusion quickstart does)
 #
 # 1. a venv under sparkfusion-dist/target/python-venv with the pinned packages of python/requirements-test.txt
 #    and pyspark == the POM's Spark version (pip's cache makes reruns fast; the venv is reused while the pins
@@ -23,6 +24,8 @@ while [[ $# -gt 0 ]]; do
     --spark-version) SPARK_VERSION="$2"; shift 2 ;;
     --only-pytest) what=pytest; shift ;;
     --only-notebooks) what=notebooks; shift ;;
+    --setup-only) what=setup; shift ;;
+    --venv) VENV="$2"; shift 2 ;;
     *) break ;;
   esac
 done
@@ -56,7 +59,8 @@ SPARKFUSION_RUNTIME_DIR="$TARGET/spark-runtime/sparkfusion" \
   { tail -n 30 "$TARGET/python-build.log" >&2; say "wheel build failed"; exit 1; }
 wheel="$(ls "$DIST"/sparkfusion-*.whl)"
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$wheel"
-say "installed $(basename "$wheel")"
+say "installed $(basename "$wheel") into $VENV"
+[[ $what == setup ]] && exit 0
 
 export SPARKFUSION_TEST_INSTALLED=1 PYTHONDONTWRITEBYTECODE=1 SPARK_LOCAL_IP=127.0.0.1
 unset PYTHONPATH SPARK_HOME
