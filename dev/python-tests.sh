@@ -73,8 +73,11 @@ if [[ $what != notebooks ]]; then
     "$ROOT/python/tests" "$@" || status=$?
 fi
 # 4. the notebooks, under nbclient
-if [[ $what != pytest && $status -eq 0 ]]; then
+# (also after a pytest failure, so one run reports both; the first failure's code is the exit code)
+if [[ $what != pytest ]]; then
+  nb_status=0
   "$PY" -m pytest -q -p no:cacheprovider --rootdir "$ROOT/python" -c "$ROOT/python/pyproject.toml" \
-    "$ROOT/python/tests_notebooks" "$@" || status=$?
+    "$ROOT/python/tests_notebooks" "$@" || nb_status=$?
+  [[ $status -eq 0 ]] && status=$nb_status
 fi
 exit $status
