@@ -9,6 +9,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURES = os.path.join(ROOT, "spark-dlrm", "src", "test", "resources", "fixtures")
 FMNIST = "/usr/share/datasets/fashion-mnist"
 
+if os.environ.get("SPARKFUSION_TEST_INSTALLED") == "1":
+    # dev/python-tests.sh tests the installed wheel, not the source tree: fail loudly if the import went wrong.
+    _here = os.path.realpath(sparkfusion.__file__)
+    assert not _here.startswith(os.path.join(ROOT, "python") + os.sep), "imported the source tree: " + _here
+    assert os.path.isdir(os.path.join(os.path.dirname(_here), "jars")), "the installed wheel carries no jars"
+
 
 @pytest.fixture(scope="session")
 def spark():
