@@ -315,8 +315,25 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     if (!(lt instanceof NumericType)) {
       throw new IllegalArgumentException("label column '" + $(labelCol) + "' must be numeric, is " + lt.simpleString());
     }
-    return schema.add($(predictionCol), DataTypes.DoubleType, false)
-        .add($(probabilityCol), SQLDataTypes.VectorType(), false);
+    return addOutputColumns(schema, "FuseFL", $(predictionCol), $(probabilityCol));
+  }
+
+  /**
+   * The schema with the model's two output columns appended; an output column that already exists (or both
+   * outputs under one name) is refused with one line naming it, as DlrmModel does, instead of Spark's duplicate
+   * column error at the first action.
+   */
+  static StructType addOutputColumns(StructType schema, String stage, String prediction, String probability) {
+    for (String c : new String[] {prediction, probability}) {
+      if (Arrays.asList(schema.fieldNames()).contains(c)) {
+        throw new IllegalArgumentException(stage + ": output column '" + c + "' already exists in the input; drop "
+            + "it or set " + (c.equals(prediction) ? "predictionCol" : "probabilityCol") + " to another name");
+      }
+    }
+    if (prediction.equals(probability)) {
+      throw new IllegalArgumentException(stage + ": predictionCol and probabilityCol are both '" + prediction + "'");
+    }
+    return schema.add(prediction, DataTypes.DoubleType, false).add(probability, SQLDataTypes.VectorType(), false);
   }
 
   static void checkFeaturesType(StructType schema, String name) {

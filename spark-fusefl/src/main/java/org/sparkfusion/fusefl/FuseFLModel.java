@@ -146,8 +146,7 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
       throw new IllegalArgumentException("features column '" + f + "' not found in " + schema.simpleString());
     }
     FuseFL.checkFeaturesType(schema, f);
-    return schema.add($(predictionCol), DataTypes.DoubleType, false)
-        .add($(probabilityCol), SQLDataTypes.VectorType(), false);
+    return FuseFL.addOutputColumns(schema, "FuseFLModel", $(predictionCol), $(probabilityCol));
   }
 
   @Override
