@@ -48,30 +48,22 @@ import org.sparkfusion.fusefl.core.PredictorFiles;
  * A model trained by {@link FuseFL}: the fused FuseFL network, or a baseline (FedAvg average, ensemble, one
  * local model). {@code transform} adds {@code predictionCol} (double) and {@code probabilityCol} (ML vector)
  * from {@code featuresCol} (array of numbers or ML vector, channels first, in the shape given by
- * {@code inputShape}). Saves to any Hadoop path atomically ({@code write().save(path)}); loads with
+ * {@code inputShape}). It carries every {@link FuseFLParams} value of the estimator that trained it. Saves to
+ * any Hadoop path atomically ({@code write().save(path)}); loads with
  * {@link #load(String)}, {@link #read()} or {@code PipelineModel.load}.
  */
-public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable {
+public final class FuseFLModel extends Model<FuseFLModel> implements FuseFLParams, MLWritable {
   private static final long serialVersionUID = 1L;
   private final String uid;
   private final transient Predictor predictor;
   private transient FuseFLSummary summary;
-  private Param<String> featuresCol;
-  private Param<String> predictionCol;
-  private Param<String> probabilityCol;
-  private IntArrayParam inputShape;
+  private final Declared declared;
 
   FuseFLModel(String uid, Predictor predictor, ImageShape shape) {
     this.uid = uid;
     this.predictor = predictor;
-    featuresCol = new Param<>(this, "featuresCol", "features column: array of numbers or ML vector");
-    predictionCol = new Param<>(this, "predictionCol", "output column of the predicted class (double)");
-    probabilityCol = new Param<>(this, "probabilityCol", "output column of class probabilities (vector)");
-    inputShape = new IntArrayParam(this, "inputShape", "image shape [channels, height, width]");
-    setDefault(featuresCol, "features");
-    setDefault(predictionCol, "prediction");
-    setDefault(probabilityCol, "probability");
-    set(inputShape, new int[] {shape.channels(), shape.height(), shape.width()});
+    this.declared = new Declared(this);
+    set(inputShape(), new int[] {shape.channels(), shape.height(), shape.width()});
   }
 
   @Override
@@ -79,34 +71,25 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
     return uid;
   }
 
-  public Param<String> featuresCol() {
-    return featuresCol;
+  @Override
+  public Declared declared() {
+    return declared;
   }
 
-  public Param<String> predictionCol() {
-    return predictionCol;
-  }
-
-  public Param<String> probabilityCol() {
-    return probabilityCol;
-  }
-
-  public IntArrayParam inputShape() {
-    return inputShape;
-  }
-
+  // The Params (those of the FuseFL that trained it), accessors and getters are FuseFLParams'; a model's own
+  // settings are its columns.
   public FuseFLModel setFeaturesCol(String v) {
-    set(featuresCol, v);
+    set(featuresCol(), v);
     return this;
   }
 
   public FuseFLModel setPredictionCol(String v) {
-    set(predictionCol, v);
+    set(predictionCol(), v);
     return this;
   }
 
   public FuseFLModel setProbabilityCol(String v) {
-    set(probabilityCol, v);
+    set(probabilityCol(), v);
     return this;
   }
 
@@ -135,24 +118,24 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
   }
 
   ImageShape shape() {
-    int[] s = $(inputShape);
+    int[] s = getInputShape();
     return new ImageShape(s[0], s[1], s[2]);
   }
 
   @Override
   public StructType transformSchema(StructType schema) {
-    String f = $(featuresCol);
+    String f = getFeaturesCol();
     if (!Arrays.asList(schema.fieldNames()).contains(f)) {
       throw new IllegalArgumentException("features column '" + f + "' not found in " + schema.simpleString());
     }
     FuseFL.checkFeaturesType(schema, f);
-    return FuseFL.addOutputColumns(schema, "FuseFLModel", $(predictionCol), $(probabilityCol));
+    return FuseFL.addOutputColumns(schema, "FuseFLModel", getPredictionCol(), getProbabilityCol());
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType out = transformSchema(dataset.schema());
-    Dataset<Row> df = FuseFL.featuresAsFloatArray(dataset.toDF(), $(featuresCol), "_fusefl_features");
+    Dataset<Row> df = FuseFL.featuresAsFloatArray(dataset.toDF(), getFeaturesCol(), "_fusefl_features");
     SparkSession spark = dataset.sparkSession();
     Broadcast<byte[]> model = spark.sparkContext().broadcast(Blobs.pack(predictor.toFiles()),
         scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
