@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,6 +27,7 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -578,17 +579,10 @@ public final class FuseFL extends Estimator<FuseFLModel> implements FuseFLParams
 
   @Override
   public MLWriter write() {
-    return new MLWriter() {
+    return new AtomicStageWriter(this, "FuseFL") {
       @Override
-      public void saveImpl(String path) {
-        Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-        String version = sparkSession().version();
-        try {
-          HadoopIO.writeDirectoryAtomically(new Path(path), conf, true,
-              (fs, dir) -> ParamsMetadata.write(FuseFL.this, version, fs, dir));
-        } catch (IOException e) {
-          throw new UncheckedIOException("Could not save FuseFL to " + path + ": " + e.getMessage(), e);
-        }
+      void writePayload(FileSystem fs, Path dir) {
+        // An estimator is its Params: the metadata is all of it.
       }
     };
   }
@@ -598,20 +592,15 @@ public final class FuseFL extends Estimator<FuseFLModel> implements FuseFLParams
     write().save(path);
   }
 
-  /** Reader for {@code Pipeline.load} and {@link #load}. */
+  /** Reader for {@code Pipeline.load} and {@link #load}: Spark's metadata. */
   public static MLReader<FuseFL> read() {
     return new MLReader<>() {
       @Override
       public FuseFL load(String path) {
-        Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-        try {
-          var meta = ParamsMetadata.read(path, conf, FuseFL.class.getName());
-          FuseFL f = new FuseFL(meta.path("uid").asText(Identifiable.randomUID("fusefl")));
-          ParamsMetadata.applyParams(f, meta, path);
-          return f;
-        } catch (IOException e) {
-          throw new UncheckedIOException("Could not load FuseFL from " + path + ": " + e.getMessage(), e);
-        }
+        DefaultParamsReader.Metadata meta = AtomicStageWriter.metadata(path, sparkSession(), FuseFL.class);
+        FuseFL f = new FuseFL(meta.uid());
+        meta.getAndSetParams(f, scala.Option.empty());
+        return f;
       }
     };
   }

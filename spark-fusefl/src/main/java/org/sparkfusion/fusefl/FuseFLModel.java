@@ -22,7 +22,7 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -235,26 +235,16 @@ public final class FuseFLModel extends Model<FuseFLModel> implements FuseFLParam
 
   @Override
   public MLWriter write() {
-    return new MLWriter() {
+    return new AtomicStageWriter(this, "FuseFLModel") {
       @Override
-      public void saveImpl(String path) {
-        Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-        String version = sparkSession().version();
-        Map<String, byte[]> files = predictor.toFiles();
-        try {
-          HadoopIO.writeDirectoryAtomically(new Path(path), conf, true, (fs, dir) -> {
-            ParamsMetadata.write(FuseFLModel.this, version, fs, dir);
-            Path data = new Path(dir, "data");
-            fs.mkdirs(data);
-            for (Map.Entry<String, byte[]> e : files.entrySet()) {
-              try (var out = fs.create(new Path(data, e.getKey()), false)) {
-                out.write(e.getValue());
-              }
-              SaveHook.afterFile(e.getKey());
-            }
-          });
-        } catch (IOException e) {
-          throw new UncheckedIOException("Could not save FuseFLModel to " + path + ": " + e.getMessage(), e);
+      void writePayload(FileSystem fs, Path dir) throws IOException {
+        Path data = new Path(dir, "data");
+        fs.mkdirs(data);
+        for (Map.Entry<String, byte[]> e : predictor.toFiles().entrySet()) {
+          try (var out = fs.create(new Path(data, e.getKey()), false)) {
+            out.write(e.getValue());
+          }
+          AtomicStageWriter.SaveHook.afterFile(e.getKey());
         }
       }
     };
@@ -265,14 +255,18 @@ public final class FuseFLModel extends Model<FuseFLModel> implements FuseFLParam
     write().save(path);
   }
 
-  /** Reader for {@code PipelineModel.load} and {@link #load}. */
+  /**
+   * Reader for {@code PipelineModel.load} and {@link #load}: Spark's metadata (also that of models saved before
+   * Spark's writer was used: the same JSON in {@code metadata/part-00000}) and the allow-listed files of
+   * {@code data/} ({@link PredictorFiles}: manifest, DL4J zips checked before parsing, the head).
+   */
   public static MLReader<FuseFLModel> read() {
     return new MLReader<>() {
       @Override
       public FuseFLModel load(String path) {
         Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
+        DefaultParamsReader.Metadata meta = AtomicStageWriter.metadata(path, sparkSession(), FuseFLModel.class);
         try {
-          var meta = ParamsMetadata.read(path, conf, FuseFLModel.class.getName());
           Path data = new Path(path, "data");
           FileSystem fs = data.getFileSystem(conf);
           if (!fs.exists(data)) {
@@ -283,9 +277,8 @@ public final class FuseFLModel extends Model<FuseFLModel> implements FuseFLParam
             files.put(st.getPath().getName(), HadoopIO.readAllBytes(st.getPath(), conf));
           }
           Predictor p = PredictorFiles.read(files, path);
-          FuseFLModel model = new FuseFLModel(meta.path("uid").asText(Identifiable.randomUID("fuseflModel")), p,
-              new ImageShape(1, 1, 1));
-          ParamsMetadata.applyParams(model, meta, path);
+          FuseFLModel model = new FuseFLModel(meta.uid(), p, new ImageShape(1, 1, 1));
+          meta.getAndSetParams(model, scala.Option.empty());
           return model;
         } catch (IOException e) {
           throw new UncheckedIOException("Could not load FuseFLModel from " + path + ": " + e.getMessage(), e);
@@ -316,19 +309,6 @@ public final class FuseFLModel extends Model<FuseFLModel> implements FuseFLParam
       fused.addStage(branches);
     }
     return fused;
-  }
-
-  /** Test hook: lets a test interrupt a save after a given file. */
-  static final class SaveHook {
-    static volatile String failAfter;
-
-    private SaveHook() {}
-
-    static void afterFile(String name) throws IOException {
-      if (name.equals(failAfter)) {
-        throw new IOException("test hook: save interrupted after " + name);
-      }
-    }
   }
 
   static org.apache.spark.sql.Column column(String name) {
