@@ -46,9 +46,6 @@ def test_unfitted_pipeline_saves_and_loads_as_python(spark, tmp_path):
     assert stage.getMethod() == "ensemble" and stage.getWidth() == 5 and stage.getSeed() == 2
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason="FuseFL.fit on CrossValidator's fold DataFrames fails in "
-                   "the JVM (ArrayIndexOutOfBoundsException 'Index 26304 out of bounds for length 20000'); "
-                   "reported to the lead, spark-fusefl is outside this branch's area")
 def test_cross_validator_picks_a_model_and_round_trips(spark, clients, tmp_path):
     f = small(blocks=1)
     grid = ParamGridBuilder().addGrid(f.method, ["fusefl", "ensemble"]).build()

@@ -116,8 +116,10 @@ final class ClientStageTask implements FlatMapFunction<Iterator<InternalRow>, by
         }
         default: {
           long seed = sharedInit ? initSeed : initSeed * 1_000_003L + client * 101L + stage;
-          StageOutcome o = ClientTrainer.trainStage(arch, stage, below, inChannels, adaptor,
-              stateMap.get(Integer.toString(client)), data, cfg, client, seed, ownBranchOffset(client));
+          StageOutcome o = kind == Kind.BASELINE
+              ? ClientTrainer.trainBaseline(arch, inChannels, data, cfg, client, seed)
+              : ClientTrainer.trainStage(arch, stage, below, inChannels, adaptor,
+                  stateMap.get(Integer.toString(client)), data, cfg, client, seed, ownBranchOffset(client));
           out.add(o.toBytes());
         }
       }

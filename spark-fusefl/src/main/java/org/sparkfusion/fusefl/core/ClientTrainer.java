@@ -29,6 +29,25 @@ public final class ClientTrainer {
   public static StageOutcome trainStage(ClientArchitecture arch, int stage, FusedNetwork below, int inChannels,
       Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig config, int client, long initSeed,
       int ownBranchOffset) {
+    return train(arch, stage, below, inChannels, adaptor, previousState, data, config, client, initSeed,
+        ownBranchOffset, false);
+  }
+
+  /**
+   * Trains one baseline client: the whole one-block network from stage 0, uploaded whole (a baseline client sends
+   * its model, classifier included).
+   */
+  public static StageOutcome trainBaseline(ClientArchitecture arch, int inChannels, LocalData data,
+      TrainingConfig config, int client, long initSeed) {
+    if (arch.blocks() != 1) {
+      throw new IllegalArgumentException("a baseline client trains a one-block network, got " + arch.blocks());
+    }
+    return train(arch, 0, null, inChannels, Adaptor.CONV1X1, null, data, config, client, initSeed, -1, true);
+  }
+
+  private static StageOutcome train(ClientArchitecture arch, int stage, FusedNetwork below, int inChannels,
+      Adaptor adaptor, byte[] previousState, LocalData data, TrainingConfig config, int client, long initSeed,
+      int ownBranchOffset, boolean uploadWholeModel) {
     long start = System.nanoTime();
     TrainingConfig cfg = config.forRows(data.size());
     boolean withAdaptor = stage > 0 && adaptor == Adaptor.CONV1X1;
@@ -75,8 +94,11 @@ public final class ClientTrainer {
       Networks.copyLayers(net, 0, branch, 0, 1);
     }
     Networks.copyLayers(net, layout.start(stage), branch, branchLayout.start(stage), layout.length(stage));
-    byte[] upload = arch.blocks() == 1 && stage == 0 ? Networks.toBytes(net) : Networks.toBytes(branch);
-    long uploadParams = arch.blocks() == 1 && stage == 0 ? net.numParams() : branch.numParams();
+    // A FuseFL client uploads its block only, also when K = 1: the fused model's branches end in features, and the
+    // averaged, calibrated head goes on top (uploading the whole network there fed the clients' class
+    // probabilities to a head sized for their features: the K = 1 ArrayIndexOutOfBounds of issue 21).
+    byte[] upload = uploadWholeModel ? Networks.toBytes(net) : Networks.toBytes(branch);
+    long uploadParams = uploadWholeModel ? net.numParams() : branch.numParams();
     return new StageOutcome(client, n, upload, Networks.toBytes(net), lossBatches == 0 ? Double.NaN : lossSum / lossBatches,
         accuracy, (System.nanoTime() - start) / 1e9, uploadParams, peak);
   }
