@@ -44,7 +44,7 @@ class _FuseFLParams(Params):
 
     def _set_java_defaults(self) -> None:
         """The Java stage's defaults, so that Python and Java agree before any transfer."""
-        self._setDefault(adaptor='conv1x1', adaptorInit='random', augmentFlip=False, augmentFusedStages=True, augmentShift=0, backbone='cnn4', batchSize=128, blocks=2, calibrate=True, calibrationEpochs=5, calibrationSamples=5000, clientCol='client', clientExtraLayers=[], dropout=0.0, epochsPerStage=4, featuresCol='features', headFeatures='concat', inputShape=[], labelCol='label', learningRate=0.01, learningRateSchedule='constant', method='fusefl', momentum=0.9, numClasses=0, predictionCol='prediction', probabilityCol='probability', scaleWidth=True, seed=1, weightDecay=0.0, width=32)
+        self._setDefault(adaptor='conv1x1', adaptorInit='random', augmentFlip=False, augmentFusedStages=True, augmentShift=0, backbone='cnn', batchSize=128, blocks=2, calibrate=True, calibrationEpochs=5, calibrationSamples=5000, clientCol='client', clientExtraLayers=[], dropout=0.0, epochsPerStage=10, featuresCol='features', headFeatures='concat', inputShape=[], labelCol='label', learningRate=0.02, learningRateSchedule='constant', method='fusefl', momentum=0.9, numClasses=0, predictionCol='prediction', probabilityCol='probability', scaleWidth=True, seed=1, weightDecay=0.0, width=16)
 
     def getAdaptor(self) -> str:
         """Gets adaptor: how fused blocks feed the next block: conv1x1 | avg."""
@@ -290,14 +290,159 @@ class _FuseFLParams(Params):
 class _FuseFLModelParams(Params):
     """Params of org.sparkfusion.fusefl.FuseFL its model keeps."""
 
+    adaptor: "Param[Any]" = Param(Params._dummy(), 'adaptor', 'how fused blocks feed the next block: conv1x1 | avg', typeConverter=TypeConverters.toString)
+    adaptorInit: "Param[Any]" = Param(Params._dummy(), 'adaptorInit', "start of each client's conv1x1 adaptor in stages 2..K: random (DL4J's initialisation) | own-branch (passes the client's own fused branch through unchanged and the others' with weight 0, so the stage starts from the function the client had learnt; training then mixes in the other branches)", typeConverter=TypeConverters.toString)
+    augmentFlip: "Param[Any]" = Param(Params._dummy(), 'augmentFlip', 'data augmentation in the client tasks: each training image mirrored left-right with probability 1/2, drawn per batch (after the shift, if any); for data whose classes are mirror-invariant (clothing, not digits)', typeConverter=TypeConverters.toBoolean)
+    augmentFusedStages: "Param[Any]" = Param(Params._dummy(), 'augmentFusedStages', 'FuseFL stages 2..K augment too (the default); false trains them without augmentation on the cached output of the frozen fused blocks below (stage 1, which learns the first block, stays augmented), much faster because the fused blocks then run once per image instead of once per image and epoch', typeConverter=TypeConverters.toBoolean)
+    augmentShift: "Param[Any]" = Param(Params._dummy(), 'augmentShift', 'data augmentation in the client tasks: each training image shifted by a random offset of up to this many pixels per axis (zero fill), drawn per batch; 0 = none', typeConverter=TypeConverters.toInt)
+    backbone: "Param[Any]" = Param(Params._dummy(), 'backbone', 'client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w; cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w; cnn = 5x5 conv (w) + max-pool 2, 5x5 conv (2w) + max-pool 2, then two dense layers of width 16w', typeConverter=TypeConverters.toString)
+    batchSize: "Param[Any]" = Param(Params._dummy(), 'batchSize', 'mini-batch size', typeConverter=TypeConverters.toInt)
+    blocks: "Param[Any]" = Param(Params._dummy(), 'blocks', 'number of blocks K = number of stages (1..4)', typeConverter=TypeConverters.toInt)
+    calibrate: "Param[Any]" = Param(Params._dummy(), 'calibrate', 'calibrate the averaged classifier with CCVR', typeConverter=TypeConverters.toBoolean)
+    calibrationEpochs: "Param[Any]" = Param(Params._dummy(), 'calibrationEpochs', 'CCVR passes over the virtual features', typeConverter=TypeConverters.toInt)
+    calibrationSamples: "Param[Any]" = Param(Params._dummy(), 'calibrationSamples', 'CCVR virtual features per class', typeConverter=TypeConverters.toInt)
+    clientCol: "Param[Any]" = Param(Params._dummy(), 'clientCol', 'column identifying the client (silo) of each row', typeConverter=TypeConverters.toString)
+    clientExtraLayers: "Param[Any]" = Param(Params._dummy(), 'clientExtraLayers', 'heterogeneous clients: extra 3x3 convs per block for client i (by sorted client value); empty = none', typeConverter=TypeConverters.toListInt)
+    dropout: "Param[Any]" = Param(Params._dummy(), 'dropout', "dropout in the client tasks: probability of zeroing each output of a hidden dense layer while training (the cnn, cnn-small and mlp4 backbones' dense layers); 0 = none", typeConverter=TypeConverters.toFloat)
+    epochsPerStage: "Param[Any]" = Param(Params._dummy(), 'epochsPerStage', 'local epochs per stage', typeConverter=TypeConverters.toInt)
     featuresCol: "Param[Any]" = Param(Params._dummy(), 'featuresCol', 'features column: array of numbers or ML vector, channels first', typeConverter=TypeConverters.toString)
+    headFeatures: "Param[Any]" = Param(Params._dummy(), 'headFeatures', "input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)", typeConverter=TypeConverters.toString)
     inputShape: "Param[Any]" = Param(Params._dummy(), 'inputShape', '[channels, height, width]; empty = infer from length', typeConverter=TypeConverters.toListInt)
+    labelCol: "Param[Any]" = Param(Params._dummy(), 'labelCol', 'label column: integer classes in [0, numClasses)', typeConverter=TypeConverters.toString)
+    learningRate: "Param[Any]" = Param(Params._dummy(), 'learningRate', 'SGD learning rate', typeConverter=TypeConverters.toFloat)
+    learningRateSchedule: "Param[Any]" = Param(Params._dummy(), 'learningRateSchedule', "constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)", typeConverter=TypeConverters.toString)
+    method: "Param[Any]" = Param(Params._dummy(), 'method', 'fusefl | fedavg | ensemble | local', typeConverter=TypeConverters.toString)
+    momentum: "Param[Any]" = Param(Params._dummy(), 'momentum', 'SGD (Nesterov) momentum', typeConverter=TypeConverters.toFloat)
     predictionCol: "Param[Any]" = Param(Params._dummy(), 'predictionCol', 'prediction output column of the model', typeConverter=TypeConverters.toString)
     probabilityCol: "Param[Any]" = Param(Params._dummy(), 'probabilityCol', 'probability output column of the model', typeConverter=TypeConverters.toString)
+    scaleWidth: "Param[Any]" = Param(Params._dummy(), 'scaleWidth', 'FuseFL clients use width round(w / sqrt(M))', typeConverter=TypeConverters.toBoolean)
+    seed: "Param[Any]" = Param(Params._dummy(), 'seed', 'random seed (initialisation, shuffling, calibration)', typeConverter=TypeConverters.toInt)
+    weightDecay: "Param[Any]" = Param(Params._dummy(), 'weightDecay', 'weight decay in the client tasks: every step also subtracts learningRate x weightDecay x W from each weight matrix W (not biases or BatchNorm); 0 = none', typeConverter=TypeConverters.toFloat)
+    width: "Param[Any]" = Param(Params._dummy(), 'width', 'base width w of a full (baseline) model', typeConverter=TypeConverters.toInt)
 
     def _set_java_defaults(self) -> None:
         """The Java stage's defaults, so that Python and Java agree before any transfer."""
-        self._setDefault(featuresCol='features', inputShape=[], predictionCol='prediction', probabilityCol='probability')
+        self._setDefault(adaptor='conv1x1', adaptorInit='random', augmentFlip=False, augmentFusedStages=True, augmentShift=0, backbone='cnn', batchSize=128, blocks=2, calibrate=True, calibrationEpochs=5, calibrationSamples=5000, clientCol='client', clientExtraLayers=[], dropout=0.0, epochsPerStage=10, featuresCol='features', headFeatures='concat', inputShape=[], labelCol='label', learningRate=0.02, learningRateSchedule='constant', method='fusefl', momentum=0.9, predictionCol='prediction', probabilityCol='probability', scaleWidth=True, seed=1, weightDecay=0.0, width=16)
+
+    def getAdaptor(self) -> str:
+        """Gets adaptor: how fused blocks feed the next block: conv1x1 | avg."""
+        return self.getOrDefault(self.adaptor)
+
+    def setAdaptor(self, value: str) -> Any:
+        """Sets adaptor: how fused blocks feed the next block: conv1x1 | avg."""
+        return self._set(adaptor=value)
+
+    def getAdaptorInit(self) -> str:
+        """Gets adaptorInit: start of each client's conv1x1 adaptor in stages 2..K: random (DL4J's initialisation) | own-branch (passes the client's own fused branch through unchanged and the others' with weight 0, so the stage starts from the function the client had learnt; training then mixes in the other branches)."""
+        return self.getOrDefault(self.adaptorInit)
+
+    def setAdaptorInit(self, value: str) -> Any:
+        """Sets adaptorInit: start of each client's conv1x1 adaptor in stages 2..K: random (DL4J's initialisation) | own-branch (passes the client's own fused branch through unchanged and the others' with weight 0, so the stage starts from the function the client had learnt; training then mixes in the other branches)."""
+        return self._set(adaptorInit=value)
+
+    def getAugmentFlip(self) -> bool:
+        """Gets augmentFlip: data augmentation in the client tasks: each training image mirrored left-right with probability 1/2, drawn per batch (after the shift, if any); for data whose classes are mirror-invariant (clothing, not digits)."""
+        return self.getOrDefault(self.augmentFlip)
+
+    def setAugmentFlip(self, value: bool) -> Any:
+        """Sets augmentFlip: data augmentation in the client tasks: each training image mirrored left-right with probability 1/2, drawn per batch (after the shift, if any); for data whose classes are mirror-invariant (clothing, not digits)."""
+        return self._set(augmentFlip=value)
+
+    def getAugmentFusedStages(self) -> bool:
+        """Gets augmentFusedStages: FuseFL stages 2..K augment too (the default); false trains them without augmentation on the cached output of the frozen fused blocks below (stage 1, which learns the first block, stays augmented), much faster because the fused blocks then run once per image instead of once per image and epoch."""
+        return self.getOrDefault(self.augmentFusedStages)
+
+    def setAugmentFusedStages(self, value: bool) -> Any:
+        """Sets augmentFusedStages: FuseFL stages 2..K augment too (the default); false trains them without augmentation on the cached output of the frozen fused blocks below (stage 1, which learns the first block, stays augmented), much faster because the fused blocks then run once per image instead of once per image and epoch."""
+        return self._set(augmentFusedStages=value)
+
+    def getAugmentShift(self) -> int:
+        """Gets augmentShift: data augmentation in the client tasks: each training image shifted by a random offset of up to this many pixels per axis (zero fill), drawn per batch; 0 = none."""
+        return self.getOrDefault(self.augmentShift)
+
+    def setAugmentShift(self, value: int) -> Any:
+        """Sets augmentShift: data augmentation in the client tasks: each training image shifted by a random offset of up to this many pixels per axis (zero fill), drawn per batch; 0 = none."""
+        return self._set(augmentShift=value)
+
+    def getBackbone(self) -> str:
+        """Gets backbone: client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w; cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w; cnn = 5x5 conv (w) + max-pool 2, 5x5 conv (2w) + max-pool 2, then two dense layers of width 16w."""
+        return self.getOrDefault(self.backbone)
+
+    def setBackbone(self, value: str) -> Any:
+        """Sets backbone: client network family: cnn4 = 3x3 convs of widths w,2w,4w,4w; mlp4 = four dense layers of width 8w; cnn-small = 4x4/2 and 3x3/2 convs of widths w,2w, then two dense layers of width 16w; cnn = 5x5 conv (w) + max-pool 2, 5x5 conv (2w) + max-pool 2, then two dense layers of width 16w."""
+        return self._set(backbone=value)
+
+    def getBatchSize(self) -> int:
+        """Gets batchSize: mini-batch size."""
+        return self.getOrDefault(self.batchSize)
+
+    def setBatchSize(self, value: int) -> Any:
+        """Sets batchSize: mini-batch size."""
+        return self._set(batchSize=value)
+
+    def getBlocks(self) -> int:
+        """Gets blocks: number of blocks K = number of stages (1..4)."""
+        return self.getOrDefault(self.blocks)
+
+    def setBlocks(self, value: int) -> Any:
+        """Sets blocks: number of blocks K = number of stages (1..4)."""
+        return self._set(blocks=value)
+
+    def getCalibrate(self) -> bool:
+        """Gets calibrate: calibrate the averaged classifier with CCVR."""
+        return self.getOrDefault(self.calibrate)
+
+    def setCalibrate(self, value: bool) -> Any:
+        """Sets calibrate: calibrate the averaged classifier with CCVR."""
+        return self._set(calibrate=value)
+
+    def getCalibrationEpochs(self) -> int:
+        """Gets calibrationEpochs: CCVR passes over the virtual features."""
+        return self.getOrDefault(self.calibrationEpochs)
+
+    def setCalibrationEpochs(self, value: int) -> Any:
+        """Sets calibrationEpochs: CCVR passes over the virtual features."""
+        return self._set(calibrationEpochs=value)
+
+    def getCalibrationSamples(self) -> int:
+        """Gets calibrationSamples: CCVR virtual features per class."""
+        return self.getOrDefault(self.calibrationSamples)
+
+    def setCalibrationSamples(self, value: int) -> Any:
+        """Sets calibrationSamples: CCVR virtual features per class."""
+        return self._set(calibrationSamples=value)
+
+    def getClientCol(self) -> str:
+        """Gets clientCol: column identifying the client (silo) of each row."""
+        return self.getOrDefault(self.clientCol)
+
+    def setClientCol(self, value: str) -> Any:
+        """Sets clientCol: column identifying the client (silo) of each row."""
+        return self._set(clientCol=value)
+
+    def getClientExtraLayers(self) -> List[int]:
+        """Gets clientExtraLayers: heterogeneous clients: extra 3x3 convs per block for client i (by sorted client value); empty = none."""
+        return self.getOrDefault(self.clientExtraLayers)
+
+    def setClientExtraLayers(self, value: List[int]) -> Any:
+        """Sets clientExtraLayers: heterogeneous clients: extra 3x3 convs per block for client i (by sorted client value); empty = none."""
+        return self._set(clientExtraLayers=value)
+
+    def getDropout(self) -> float:
+        """Gets dropout: dropout in the client tasks: probability of zeroing each output of a hidden dense layer while training (the cnn, cnn-small and mlp4 backbones' dense layers); 0 = none."""
+        return self.getOrDefault(self.dropout)
+
+    def setDropout(self, value: float) -> Any:
+        """Sets dropout: dropout in the client tasks: probability of zeroing each output of a hidden dense layer while training (the cnn, cnn-small and mlp4 backbones' dense layers); 0 = none."""
+        return self._set(dropout=value)
+
+    def getEpochsPerStage(self) -> int:
+        """Gets epochsPerStage: local epochs per stage."""
+        return self.getOrDefault(self.epochsPerStage)
+
+    def setEpochsPerStage(self, value: int) -> Any:
+        """Sets epochsPerStage: local epochs per stage."""
+        return self._set(epochsPerStage=value)
 
     def getFeaturesCol(self) -> str:
         """Gets featuresCol: features column: array of numbers or ML vector, channels first."""
@@ -307,6 +452,14 @@ class _FuseFLModelParams(Params):
         """Sets featuresCol: features column: array of numbers or ML vector, channels first."""
         return self._set(featuresCol=value)
 
+    def getHeadFeatures(self) -> str:
+        """Gets headFeatures: input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)."""
+        return self.getOrDefault(self.headFeatures)
+
+    def setHeadFeatures(self, value: str) -> Any:
+        """Sets headFeatures: input of the fused classifier: concat (the M branches' final features side by side) | sum (the paper's)."""
+        return self._set(headFeatures=value)
+
     def getInputShape(self) -> List[int]:
         """Gets inputShape: [channels, height, width]; empty = infer from length."""
         return self.getOrDefault(self.inputShape)
@@ -314,6 +467,46 @@ class _FuseFLModelParams(Params):
     def setInputShape(self, value: List[int]) -> Any:
         """Sets inputShape: [channels, height, width]; empty = infer from length."""
         return self._set(inputShape=value)
+
+    def getLabelCol(self) -> str:
+        """Gets labelCol: label column: integer classes in [0, numClasses)."""
+        return self.getOrDefault(self.labelCol)
+
+    def setLabelCol(self, value: str) -> Any:
+        """Sets labelCol: label column: integer classes in [0, numClasses)."""
+        return self._set(labelCol=value)
+
+    def getLearningRate(self) -> float:
+        """Gets learningRate: SGD learning rate."""
+        return self.getOrDefault(self.learningRate)
+
+    def setLearningRate(self, value: float) -> Any:
+        """Sets learningRate: SGD learning rate."""
+        return self._set(learningRate=value)
+
+    def getLearningRateSchedule(self) -> str:
+        """Gets learningRateSchedule: constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)."""
+        return self.getOrDefault(self.learningRateSchedule)
+
+    def setLearningRateSchedule(self, value: str) -> Any:
+        """Sets learningRateSchedule: constant | cosine (decay from learningRate to 0 over each stage's mini-batch steps, per client)."""
+        return self._set(learningRateSchedule=value)
+
+    def getMethod(self) -> str:
+        """Gets method: fusefl | fedavg | ensemble | local."""
+        return self.getOrDefault(self.method)
+
+    def setMethod(self, value: str) -> Any:
+        """Sets method: fusefl | fedavg | ensemble | local."""
+        return self._set(method=value)
+
+    def getMomentum(self) -> float:
+        """Gets momentum: SGD (Nesterov) momentum."""
+        return self.getOrDefault(self.momentum)
+
+    def setMomentum(self, value: float) -> Any:
+        """Sets momentum: SGD (Nesterov) momentum."""
+        return self._set(momentum=value)
 
     def getPredictionCol(self) -> str:
         """Gets predictionCol: prediction output column of the model."""
@@ -331,15 +524,48 @@ class _FuseFLModelParams(Params):
         """Sets probabilityCol: probability output column of the model."""
         return self._set(probabilityCol=value)
 
+    def getScaleWidth(self) -> bool:
+        """Gets scaleWidth: FuseFL clients use width round(w / sqrt(M))."""
+        return self.getOrDefault(self.scaleWidth)
+
+    def setScaleWidth(self, value: bool) -> Any:
+        """Sets scaleWidth: FuseFL clients use width round(w / sqrt(M))."""
+        return self._set(scaleWidth=value)
+
+    def getSeed(self) -> int:
+        """Gets seed: random seed (initialisation, shuffling, calibration)."""
+        return self.getOrDefault(self.seed)
+
+    def setSeed(self, value: int) -> Any:
+        """Sets seed: random seed (initialisation, shuffling, calibration)."""
+        return self._set(seed=value)
+
+    def getWeightDecay(self) -> float:
+        """Gets weightDecay: weight decay in the client tasks: every step also subtracts learningRate x weightDecay x W from each weight matrix W (not biases or BatchNorm); 0 = none."""
+        return self.getOrDefault(self.weightDecay)
+
+    def setWeightDecay(self, value: float) -> Any:
+        """Sets weightDecay: weight decay in the client tasks: every step also subtracts learningRate x weightDecay x W from each weight matrix W (not biases or BatchNorm); 0 = none."""
+        return self._set(weightDecay=value)
+
+    def getWidth(self) -> int:
+        """Gets width: base width w of a full (baseline) model."""
+        return self.getOrDefault(self.width)
+
+    def setWidth(self, value: int) -> Any:
+        """Sets width: base width w of a full (baseline) model."""
+        return self._set(width=value)
+
 
 class _DlrmModelParams(Params):
     """Params of org.sparkfusion.dlrm.DlrmModel."""
 
     batchSize: "Param[Any]" = Param(Params._dummy(), 'batchSize', 'rows per scoring batch', typeConverter=TypeConverters.toInt)
     denseCol: "Param[Any]" = Param(Params._dummy(), 'denseCol', 'input column of dense features, array<float>', typeConverter=TypeConverters.toString)
-    embeddingBackend: "Param[Any]" = Param(Params._dummy(), 'embeddingBackend', 'cpu, cpu-int8, upmem, upmem-emu, or empty for the automatic per-executor policy', typeConverter=TypeConverters.toString)
+    embeddingBackend: "Param[Any]" = Param(Params._dummy(), 'embeddingBackend', 'name of an embedding backend provider on the class path, or empty for the automatic per-executor policy', typeConverter=TypeConverters.toString)
     interaction: "Param[Any]" = Param(Params._dummy(), 'interaction', 'feature interaction: dot or cat', typeConverter=TypeConverters.toString)
     modelPath: "Param[Any]" = Param(Params._dummy(), 'modelPath', 'DLRM weights: torch.save checkpoint or directory of .npy files', typeConverter=TypeConverters.toString)
+    nonFiniteDense: "Param[Any]" = Param(Params._dummy(), 'nonFiniteDense', 'a NaN or infinite dense value: error (fail naming the row and element) or null (the row scores null)', typeConverter=TypeConverters.toString)
     outOfRangeIds: "Param[Any]" = Param(Params._dummy(), 'outOfRangeIds', 'ids outside a table: error or hash (id mod rows)', typeConverter=TypeConverters.toString)
     outputCol: "Param[Any]" = Param(Params._dummy(), 'outputCol', 'output column, the click probability as double', typeConverter=TypeConverters.toString)
     selfInteraction: "Param[Any]" = Param(Params._dummy(), 'selfInteraction', 'dot interaction includes self pairs', typeConverter=TypeConverters.toBoolean)
@@ -347,7 +573,7 @@ class _DlrmModelParams(Params):
 
     def _set_java_defaults(self) -> None:
         """The Java stage's defaults, so that Python and Java agree before any transfer."""
-        self._setDefault(batchSize=1024, denseCol='dense', embeddingBackend='', interaction='dot', outOfRangeIds='error', outputCol='ctr', selfInteraction=False, sparseCol='sparse')
+        self._setDefault(batchSize=1024, denseCol='dense', embeddingBackend='', interaction='dot', nonFiniteDense='error', outOfRangeIds='error', outputCol='ctr', selfInteraction=False, sparseCol='sparse')
 
     def getBatchSize(self) -> int:
         """Gets batchSize: rows per scoring batch."""
@@ -366,11 +592,11 @@ class _DlrmModelParams(Params):
         return self._set(denseCol=value)
 
     def getEmbeddingBackend(self) -> str:
-        """Gets embeddingBackend: cpu, cpu-int8, upmem, upmem-emu, or empty for the automatic per-executor policy."""
+        """Gets embeddingBackend: name of an embedding backend provider on the class path, or empty for the automatic per-executor policy."""
         return self.getOrDefault(self.embeddingBackend)
 
     def setEmbeddingBackend(self, value: str) -> Any:
-        """Sets embeddingBackend: cpu, cpu-int8, upmem, upmem-emu, or empty for the automatic per-executor policy."""
+        """Sets embeddingBackend: name of an embedding backend provider on the class path, or empty for the automatic per-executor policy."""
         return self._set(embeddingBackend=value)
 
     def getInteraction(self) -> str:
@@ -388,6 +614,14 @@ class _DlrmModelParams(Params):
     def setModelPath(self, value: str) -> Any:
         """Sets modelPath: DLRM weights: torch.save checkpoint or directory of .npy files."""
         return self._set(modelPath=value)
+
+    def getNonFiniteDense(self) -> str:
+        """Gets nonFiniteDense: a NaN or infinite dense value: error (fail naming the row and element) or null (the row scores null)."""
+        return self.getOrDefault(self.nonFiniteDense)
+
+    def setNonFiniteDense(self, value: str) -> Any:
+        """Sets nonFiniteDense: a NaN or infinite dense value: error (fail naming the row and element) or null (the row scores null)."""
+        return self._set(nonFiniteDense=value)
 
     def getOutOfRangeIds(self) -> str:
         """Gets outOfRangeIds: ids outside a table: error or hash (id mod rows)."""

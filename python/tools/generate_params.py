@@ -19,8 +19,9 @@ TARGET = os.path.join(HERE, "..", "sparkfusion", "_generated_params.py")
 # with them); tests/test_fusefl.py checks the names against a fitted Java model.
 STAGES: List[Tuple[str, str, object]] = [
     ("_FuseFLParams", "org.sparkfusion.fusefl.FuseFL", None),
-    ("_FuseFLModelParams", "org.sparkfusion.fusefl.FuseFL",
-     ["featuresCol", "predictionCol", "probabilityCol", "inputShape"]),
+    # The model carries every Param it was trained with (FuseFLParams, shared in Java) but numClasses, which on
+    # the model is its class count (numClasses()), as on Spark's classification models.
+    ("_FuseFLModelParams", "org.sparkfusion.fusefl.FuseFL", {"exclude": ["numClasses"]}),
     ("_DlrmModelParams", "org.sparkfusion.dlrm.DlrmModel", None),
 ]
 
@@ -78,7 +79,9 @@ def render(spark) -> str:
     ]
     for mixin, java_class, subset in STAGES:
         params = read_params(spark, java_class)
-        if subset is not None:
+        if isinstance(subset, dict):
+            params = [p for p in params if p[0] not in subset["exclude"]]
+        elif subset is not None:
             params = [p for p in params if p[0] in subset]
             missing = set(subset) - {p[0] for p in params}
             if missing:
