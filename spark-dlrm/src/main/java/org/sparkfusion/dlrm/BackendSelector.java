@@ -31,6 +31,7 @@ final class BackendSelector {
   static List<String> choices() {
     List<String> names = new ArrayList<>();
     providers().forEach(p -> names.add(p.name()));
+    java.util.Collections.sort(names);  // ServiceLoader's order follows the class path; docs must not
     return names;
   }
 
