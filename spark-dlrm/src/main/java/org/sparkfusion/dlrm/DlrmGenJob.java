@@ -154,36 +154,23 @@ public final class DlrmGenJob {
 
   static void run(SparkSession spark, Options o) {
     String out = o.output;
-    long rows = o.rows;
-    DataFormat format = o.format;
     int[] tables = o.tables;
-    int dim = o.dim;
-    int[] bottomHidden = o.bottomHidden;
-    int[] topHidden = o.topHidden;
-    int bag = o.bagSize;
-    int partitions = o.partitions;
-    long seed = o.seed;
     boolean overwrite = o.overwrite;
     boolean withModel = !o.noModel;
-
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path dataPath = new Path(out, "data");
     Path modelPath = new Path(out, "model");
     try {
-      // Both outputs are checked before any work, written beside their targets, and renamed into place together
-      // at the end: a failed or killed run leaves the previous data and model (or nothing) and blocks no rerun.
-      HadoopIO.checkOutput(dataPath, hadoop, overwrite);
-      if (withModel) {
-        HadoopIO.checkOutput(modelPath, hadoop, overwrite);
-      }
+      // Staging checks each output (stage() runs checkOutput) before any work; both are written beside their
+      // targets and renamed in at the end: a failed or killed run leaves the previous data and model (or nothing).
       HadoopIO.Staged data = HadoopIO.stage(dataPath, hadoop, overwrite);
       HadoopIO.Staged staged = withModel ? HadoopIO.stage(modelPath, hadoop, overwrite) : null;
       try {
         long t0 = System.nanoTime();
-        Dataset<Row> rowsDs = spark.range(0, rows, 1, partitions)
-            .mapPartitions(new SyntheticCriteo.RowGenerator(tables, bag, seed), Encoders.row(SyntheticCriteo.SCHEMA));
+        Dataset<Row> rowsDs = spark.range(0, o.rows, 1, o.partitions)
+            .mapPartitions(new SyntheticCriteo.RowGenerator(tables, o.bagSize, o.seed), Encoders.row(SyntheticCriteo.SCHEMA));
         var writer = rowsDs.write().mode(SaveMode.ErrorIfExists);
-        if (format == DataFormat.JSONL) {
+        if (o.format == DataFormat.JSONL) {
           writer.json(data.path().toString());
         } else {
           writer.parquet(data.path().toString());
@@ -192,14 +179,14 @@ public final class DlrmGenJob {
         String described = null;
         if (withModel) {
           int n = tables.length;
-          int[] bottom = concat(new int[] {SyntheticCriteo.DENSE}, bottomHidden, new int[] {dim});
-          int[] top = concat(new int[] {dim + (n + 1) * n / 2}, topHidden, new int[] {1});
-          Map<String, Tensor> model = SyntheticCriteo.randomModel(tables, dim, bottom, top, seed);
+          int[] bottom = concat(new int[] {SyntheticCriteo.DENSE}, o.bottomHidden, new int[] {o.dim});
+          int[] top = concat(new int[] {o.dim + (n + 1) * n / 2}, o.topHidden, new int[] {1});
+          Map<String, Tensor> model = SyntheticCriteo.randomModel(tables, o.dim, bottom, top, o.seed);
           described = DlrmNetwork.fromStateDict("generated", model, Interaction.DOT, false).describe();
           ModelFiles.writeNpyDirectory(staged.path().toString(), model, hadoop, false);
         }
         data.commit();
-        System.out.printf("dlrm-gen: wrote %d rows (%s) to %s in %.1f s%n", rows, format, dataPath, secs);
+        System.out.printf("dlrm-gen: wrote %d rows (%s) to %s in %.1f s%n", o.rows, o.format, dataPath, secs);
         if (withModel) {
           staged.commit();
           System.out.printf("dlrm-gen: wrote model %s (%s) to %s%n", "random", described, modelPath);
