@@ -248,6 +248,26 @@ public final class DlrmNetwork {
     int d = dim();
     int topIn = top[0].in;
     float[] r = new float[n * topIn];
+    if (interaction == Interaction.DOT && xd == d && NativeInteraction.unavailableReason() == null) {
+      if (NativeInteraction.dot(n, t, d, selfInteraction, x, pooled, r) != 0) {
+        throw new IllegalArgumentException("interaction: " + n + " rows of " + (t + 1) + " vectors of " + d
+            + " do not fit the top MLP's input of " + topIn);
+      }
+    } else {
+      interactInJava(interaction, selfInteraction, n, x, pooled, r, xd, t, d, topIn);
+    }
+    float[] z = r;
+    for (DenseLayer l : top) {
+      float[] y = new float[n * l.out];
+      l.apply(n, z, y);
+      z = y;
+    }
+    System.arraycopy(z, 0, ctr, 0, n);
+  }
+
+  /** The interaction in Java (CAT, dot when the native kernel is not used): the reference for the native one. */
+  static void interactInJava(Interaction interaction, boolean selfInteraction, int n, float[] x, float[] pooled,
+      float[] r, int xd, int t, int d, int topIn) {
     for (int b = 0; b < n; b++) {
       int ro = b * topIn;
       System.arraycopy(x, b * xd, r, ro, xd);
@@ -272,12 +292,5 @@ public final class DlrmNetwork {
         }
       }
     }
-    float[] z = r;
-    for (DenseLayer l : top) {
-      float[] y = new float[n * l.out];
-      l.apply(n, z, y);
-      z = y;
-    }
-    System.arraycopy(z, 0, ctr, 0, n);
   }
 }
