@@ -210,7 +210,7 @@ final class TaskSession {
         + " message {}", java.util.Arrays.toString(speed), java.util.Arrays.toString(totals),
         java.util.Arrays.toString(message), java.util.Arrays.toString(messageFixed));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
-        spec.minFraction, Schedule.parse(spec.schedule));
+        spec.minFraction, spec.schedule);
     if (spec.planner == PlannerChoice.EVEN) {
       if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
         return Planner.even(m, n);
@@ -297,7 +297,7 @@ final class TaskSession {
         plan.links.get(stage - 1).activationFraction(), spec.errorFeedback) : null;
     StageTransport transport = stageTransport(net, execOf);
     StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in,
-        Schedule.parse(spec.schedule));
+        spec.schedule);
     long probeNext = stage + 1 < k ? net.bytesSent(execOf[stage + 1]) : 0;
     long probePrev = stage > 0 ? net.bytesSent(execOf[stage - 1]) : 0;
     ArrayNode losses = result.putArray("losses");

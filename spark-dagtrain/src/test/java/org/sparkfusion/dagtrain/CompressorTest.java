@@ -234,8 +234,8 @@ class CompressorTest {
   }
 
   @Test void unknownCompressionIsNamed() {
-    assertThatThrownBy(() -> Compressor.parse("zip")).hasMessageContaining("'zip'");
-    assertThatThrownBy(() -> Compressor.parse("topk:1.5")).hasMessageContaining("(0,1]");
+    assertThatThrownBy(() -> Compression.parse("zip")).hasMessageContaining("'zip'");
+    assertThatThrownBy(() -> Compression.parse("topk:1.5")).hasMessageContaining("(0,1]");
   }
 
   @Test void corruptFrameIsRejected() {
