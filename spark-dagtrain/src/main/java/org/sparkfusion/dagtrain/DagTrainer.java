@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkfusion.dagtrain.transport.ConnectionAuth;
 import scala.reflect.ClassTag$;
 
 /**

@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sparkfusion.dagtrain.transport.Frame;
+import org.sparkfusion.dagtrain.transport.FrameCodec;
 
 class CompressorTest {
   private static double[] random(int n, long seed) {

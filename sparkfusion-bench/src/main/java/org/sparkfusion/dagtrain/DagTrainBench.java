@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
-import org.sparkfusion.common.cli.Cli;
-import org.sparkfusion.common.cli.StandardOptions;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.StandardOptions;
+import org.sparkfusion.dagtrain.transport.RateLimiter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The dagtrain benchmark ({@code dev/bench-dagtrain.sh}): gpt-tiny on the fortunes text over three sites whose
