@@ -130,7 +130,8 @@ sealed interface Compression extends Serializable {
       return new Compressor.Int8();
     }
     if (this instanceof AdaTopK) {
-      throw new IllegalStateException("adatopk has no fixed compressor: it is chosen per link");
+      throw new IllegalArgumentException("compression 'adatopk' is chosen per link by the planner, it is not a fixed"
+          + " compressor (expected none, topk:F, randomk:F or int8)");
     }
     return new Compressor.Dense();
   }

@@ -94,16 +94,6 @@ abstract class Compressor {
     return k;
   }
 
-  /** The compressor of a fixed setting none | topk:F | randomk:F | int8 ({@link Compression#parse}). */
-  static Compressor parse(String spec) {
-    Compression c = Compression.parse(spec);
-    if (c.adaptive()) {
-      throw new IllegalArgumentException("compression 'adatopk' is chosen per link by the planner, it is not a fixed"
-          + " compressor (expected none, topk:F, randomk:F or int8)");
-    }
-    return c.compressor();
-  }
-
   static int keep(int n, double fraction) {
     return Math.max(1, Math.min(n, (int) Math.ceil(fraction * n)));
   }

@@ -27,9 +27,8 @@ final class CostModel {
   private final long[] actPrefix;
 
   CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,
-      String compression, double minFraction) {
-    this(graph, cluster, nodeSeconds, microBatches, microBatchSize, Compression.parse(compression), minFraction,
-        Schedule.GPIPE);
+      Compression compression, double minFraction) {
+    this(graph, cluster, nodeSeconds, microBatches, microBatchSize, compression, minFraction, Schedule.GPIPE);
   }
 
   CostModel(Graph graph, ClusterProfile cluster, double[] nodeSeconds, int microBatches, int microBatchSize,

@@ -71,6 +71,39 @@ public final class DagTrainJob {
     }
   }
 
+  /**
+   * picocli: a flag's text parsed once by the domain's own {@code parse}, whose IllegalArgumentException (naming the
+   * value and the allowed forms) becomes a usage error that picocli prefixes with the flag.
+   */
+  abstract static class Parsed<T> implements CommandLine.ITypeConverter<T> {
+    private final java.util.function.Function<String, T> parse;
+
+    Parsed(java.util.function.Function<String, T> parse) {
+      this.parse = parse;
+    }
+
+    @Override
+    public T convert(String value) {
+      try {
+        return parse.apply(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  static final class CompressionConverter extends Parsed<Compression> {
+    CompressionConverter() {
+      super(Compression::parse);
+    }
+  }
+
+  static final class PlannerConverter extends Parsed<PlannerChoice> {
+    PlannerConverter() {
+      super(PlannerChoice::parse);
+    }
+  }
+
   @Command(name = "dagtrain", sortOptions = false,
       description = "operator-DAG pipeline training across executors (docs/dagtrain.md)")
   static final class Options implements Cli.WithConfig, Cli.Checked {
@@ -87,13 +120,14 @@ public final class DagTrainJob {
     @Option(names = "--steps", required = true, paramLabel = "<S>", description = "training steps")
     int steps;
 
-    @Option(names = "--compression", paramLabel = "none|topk:F|randomk:F|int8|adatopk",
+    @Option(names = "--compression", paramLabel = "none|topk:F|randomk:F|int8|adatopk", defaultValue = "none",
+        converter = CompressionConverter.class,
         description = "compression of activations and gradients between stages (default: ${DEFAULT-VALUE})")
-    String compression = "none";
+    Compression compression;
 
-    @Option(names = "--planner", paramLabel = "opfence|even",
-        description = "how the DAG is cut into stages (default: ${DEFAULT-VALUE})")
-    String planner = "opfence";
+    @Option(names = "--planner", paramLabel = "opfence|even", defaultValue = "opfence",
+        converter = PlannerConverter.class, description = "how the DAG is cut into stages (default: ${DEFAULT-VALUE})")
+    PlannerChoice planner;
 
     @Option(names = "--seed", paramLabel = "<S>", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed = 1;
@@ -145,7 +179,7 @@ public final class DagTrainJob {
 
     private static String flagFor(String message) {
       String m = message.toLowerCase(java.util.Locale.ROOT);
-      for (String f : List.of("stages", "compression", "planner", "micro-batch", "schedule")) {
+      for (String f : List.of("stages", "micro-batch", "schedule")) {
         if (m.contains(f)) {
           return "--" + f.replace("micro-batch", "micro-batch-size") + ": ";
         }
@@ -237,8 +271,8 @@ public final class DagTrainJob {
       System.out.println("dagtrain: wrote " + o.json);
     }
     if (o.planPng != null && !report.planJson().isEmpty()) {
-      String schedule = o.training.getOrElse(DagTrainConfig.SCHEDULE, "gpipe");
-      Plan.fromJson(report.planJson(), graph).writeSchedulePng(java.nio.file.Path.of(o.planPng), schedule);
+      // the plan records the schedule it was made for
+      Plan.fromJson(report.planJson(), graph).writeSchedulePng(java.nio.file.Path.of(o.planPng));
       System.out.println("dagtrain: wrote " + o.planPng);
     }
     return report;

@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkfusion.dagtrain.transport.ConnectionAuth;
 import scala.reflect.ClassTag$;
 
 /**
@@ -40,7 +41,7 @@ public final class DagTrainer {
   private Integer microBatchSize;
   private String optimizer;
   private Double learningRate;
-  private String schedule;
+  private Schedule schedule;
 
   public DagTrainer(Graph graph) {
     this.graph = graph;
@@ -122,7 +123,12 @@ public final class DagTrainer {
 
   /** gpipe or 1f1b (default: {@code spark.sparkfusion.dagtrain.schedule}). */
   public DagTrainer schedule(String s) {
-    this.schedule = Schedule.parse(s).label;
+    this.schedule = Schedule.parse(s);
+    return this;
+  }
+
+  DagTrainer schedule(Schedule s) {
+    this.schedule = java.util.Objects.requireNonNull(s, "schedule");
     return this;
   }
 
@@ -163,7 +169,8 @@ public final class DagTrainer {
     s.steps = steps;
     s.microBatches = microBatches != null ? microBatches : DagTrainConfig.MICRO_BATCHES.get(c);
     s.microBatchSize = microBatchSize != null ? microBatchSize : DagTrainConfig.MICRO_BATCH_SIZE.get(c);
-    s.schedule = schedule != null ? schedule : DagTrainConfig.SCHEDULE.get(c);
+    // the session key is checked by its ConfigEntry and turned into the type once, here
+    s.schedule = schedule != null ? schedule : Schedule.parse(DagTrainConfig.SCHEDULE.get(c));
     s.optimizer = optimizer != null ? optimizer : DagTrainConfig.OPTIMIZER.get(c);
     s.learningRate = learningRate != null ? learningRate : DagTrainConfig.LEARNING_RATE.get(c);
     s.seed = seed;
@@ -265,7 +272,7 @@ public final class DagTrainer {
     }
     // A necessary condition before anything starts (the planner checks every stage later): under GPipe every stage
     // holds all M micro-batches, under 1F1B each at least one.
-    boolean gpipe = Schedule.parse(spec.schedule) == Schedule.GPIPE;
+    boolean gpipe = spec.schedule == Schedule.GPIPE;
     long need = WorkloadEstimator.stageMemoryBytes(graph, 0, graph.size(), gpipe ? spec.microBatches : 1,
         spec.microBatchSize);
     long have = (spec.memoryBudgetMb << 20) * spec.tasks;

@@ -85,7 +85,7 @@ public final class GraphBuilder {
   }
 
   /** Layer norm with a given epsilon (added to the variance), for importers. */
-  String layerNorm(String name, String input, double eps) {
+  public String layerNorm(String name, String input, double eps) {
     return add(name, new NormOp(NormOp.Kind.LAYER, typeOf(input, name).last(), eps), input);
   }
 
@@ -140,17 +140,17 @@ public final class GraphBuilder {
   }
 
   /** Per-sample type of an already defined node (for importers). */
-  TensorType typeOf(String node) {
+  public TensorType typeOf(String node) {
     return typeOf(node, node);
   }
 
   /** Channels (first per-sample dimension) of an already defined node. */
-  int channelsOf(String node) {
+  public int channelsOf(String node) {
     return typeOf(node, node).shape()[0];
   }
 
   /** Starting values of a node's parameters, in the op's parameter order (for importers of trained weights). */
-  void initialValues(String node, double[]... values) {
+  public void initialValues(String node, double[]... values) {
     initial.put(node, values);
   }
 

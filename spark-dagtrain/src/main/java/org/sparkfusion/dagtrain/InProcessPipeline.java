@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkfusion.dagtrain.transport.InMemoryTransport;
 
 /**
  * Trains a graph in one JVM, one thread per stage, joined by {@link InMemoryTransport}. With one stage this is

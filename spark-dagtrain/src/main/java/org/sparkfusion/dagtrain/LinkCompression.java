@@ -6,16 +6,16 @@ package org.sparkfusion.dagtrain;
  * compressed more gently than activations) and always feeds the dropped part of a gradient back into the next
  * gradient message of that tensor; activations get error feedback only when it is configured.
  */
-record LinkCompression(String setting, Compressor activations, Compressor gradients, boolean activationFeedback,
+record LinkCompression(Compression setting, Compressor activations, Compressor gradients, boolean activationFeedback,
     boolean gradientFeedback) {
 
   static LinkCompression none() {
-    return new LinkCompression("none", new Compressor.Dense(), new Compressor.Dense(), false, false);
+    return new LinkCompression(new Compression.None(), new Compressor.Dense(), new Compressor.Dense(), false, false);
   }
 
   /** For the fixed settings none, topk:F, randomk:F and int8 (same compressor and feedback both ways). */
   static LinkCompression fixed(Compression c, boolean errorFeedback) {
-    return new LinkCompression(c.label(), c.compressor(), c.compressor(), errorFeedback, errorFeedback);
+    return new LinkCompression(c, c.compressor(), c.compressor(), errorFeedback, errorFeedback);
   }
 
   /**
@@ -29,9 +29,9 @@ record LinkCompression(String setting, Compressor activations, Compressor gradie
   /** AdaTopK at a given activation fraction; a fraction of 1 sends dense fp32. */
   static LinkCompression adaptive(double fraction, boolean activationFeedback) {
     if (fraction >= 1) {
-      return new LinkCompression("adatopk", new Compressor.Dense(), new Compressor.Dense(), false, false);
+      return new LinkCompression(new Compression.AdaTopK(), new Compressor.Dense(), new Compressor.Dense(), false, false);
     }
-    return new LinkCompression("adatopk", new Compressor.TopK(fraction),
+    return new LinkCompression(new Compression.AdaTopK(), new Compressor.TopK(fraction),
         new Compressor.TopK(Math.min(1, 2 * fraction)), activationFeedback, true);
   }
 

@@ -1,5 +1,7 @@
 package org.sparkfusion.dagtrain;
 
+import org.sparkfusion.dagtrain.transport.RateLimiter;
+
 /** Parses transport rate limits: "*:100mbps" or "0-1:8mbps,1-2:1gbps" (task indices, both directions). */
 final class LinkRates {
   private LinkRates() {}

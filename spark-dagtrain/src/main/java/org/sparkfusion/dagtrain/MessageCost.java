@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.sparkfusion.dagtrain.transport.Frame;
+import org.sparkfusion.dagtrain.transport.FrameCodec;
 
 /**
  * Measures what one float entry of a message costs an executor on one side of a link: the sender encodes the

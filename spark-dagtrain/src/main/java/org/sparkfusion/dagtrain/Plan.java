@@ -37,8 +37,8 @@ public final class Plan {
   record LinkPlan(int fromStage, int toStage, String fromExecutor, String toExecutor, double bytesPerSecond,
       double latencySeconds, long floatsPerSample, double activationFraction, double gradientFraction, double seconds) { }
 
-  final String planner;
-  final String compression;
+  final PlannerChoice planner;
+  final Compression compression;
   final Schedule schedule;
   final int microBatches;
   final int microBatchSize;
@@ -49,7 +49,7 @@ public final class Plan {
   final List<List<Integer>> clusters;
   final String[] executors;
 
-  Plan(String planner, String compression, Schedule schedule, int microBatches, int microBatchSize,
+  Plan(PlannerChoice planner, Compression compression, Schedule schedule, int microBatches, int microBatchSize,
       List<StagePlan> stages, List<LinkPlan> links, double stepSeconds, double singleProcessSeconds,
       List<List<Integer>> clusters, String[] executors) {
     this.planner = planner;
@@ -73,16 +73,23 @@ public final class Plan {
    */
   public static Plan plan(Graph graph, ClusterProfile cluster, String planner, String compression, int microBatches,
       int microBatchSize, double flopsPerSecond) {
-    return plan(graph, cluster, planner, compression, microBatches, microBatchSize, flopsPerSecond, "gpipe");
+    return plan(graph, cluster, planner, compression, microBatches, microBatchSize, flopsPerSecond,
+        Schedule.GPIPE.label);
   }
 
   /** As above, with each stage's memory checked at its peak under {@code schedule} ({@code gpipe} or {@code 1f1b}). */
   public static Plan plan(Graph graph, ClusterProfile cluster, String planner, String compression, int microBatches,
       int microBatchSize, double flopsPerSecond, String schedule) {
-    PlannerChoice choice = PlannerChoice.parse(planner);
+    // the text enters here (notebooks, Python, the benchmark's settings): parsed once, typed from here on
+    return plan(graph, cluster, PlannerChoice.parse(planner), Compression.parse(compression), microBatches,
+        microBatchSize, flopsPerSecond, Schedule.parse(schedule));
+  }
+
+  static Plan plan(Graph graph, ClusterProfile cluster, PlannerChoice planner, Compression compression,
+      int microBatches, int microBatchSize, double flopsPerSecond, Schedule schedule) {
     CostModel m = new CostModel(graph, cluster, WorkloadEstimator.secondsFromFlops(graph, microBatchSize, flopsPerSecond),
-        microBatches, microBatchSize, Compression.parse(compression), 0.1, Schedule.parse(schedule));
-    return switch (choice) {
+        microBatches, microBatchSize, compression, 0.1, schedule);
+    return switch (planner) {
       case OPFENCE -> Planner.opFence(m, 1, cluster.size());
       case EVEN -> Planner.even(m, cluster.size());
     };
@@ -119,8 +126,8 @@ public final class Plan {
   /** A human-readable account of the plan: clusters, stages, links, predicted times. */
   public String explain() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("Plan (%s, compression %s, schedule %s): %d stage(s), %d micro-batches of %d%n", planner,
-        compression, schedule == Schedule.GPIPE ? "GPipe" : "1F1B", stages.size(), microBatches, microBatchSize));
+    sb.append(String.format("Plan (%s, compression %s, schedule %s): %d stage(s), %d micro-batches of %d%n", planner.label,
+        compression.label(), schedule == Schedule.GPIPE ? "GPipe" : "1F1B", stages.size(), microBatches, microBatchSize));
     sb.append(schedule == Schedule.GPIPE
         ? "  memory per stage: parameters + optimizer state + activations of all micro-batches in flight (GPipe)\n"
         : "  memory per stage: parameters + optimizer state + activations of min(M, S - s) micro-batches on stage s of S"
@@ -155,8 +162,8 @@ public final class Plan {
 
   ObjectNode toJsonNode() {
     ObjectNode root = JSON.createObjectNode();
-    root.put("planner", planner);
-    root.put("compression", compression);
+    root.put("planner", planner.label);
+    root.put("compression", compression.label());
     root.put("schedule", schedule.label);
     root.put("micro_batches", microBatches);
     root.put("micro_batch_size", microBatchSize);
@@ -227,10 +234,11 @@ public final class Plan {
           l.path("to_executor").asText(), l.path("bits_per_second").asDouble() / 8, l.path("latency_seconds").asDouble(),
           0, l.path("activation_fraction").asDouble(), l.path("gradient_fraction").asDouble(), l.path("seconds").asDouble()));
     }
-    Plan p = new Plan(root.path("planner").asText(), root.path("compression").asText(),
-        Schedule.parse(root.path("schedule").asText("gpipe")), root.path("micro_batches").asInt(),
-        root.path("micro_batch_size").asInt(), stages, links, root.path("predicted_step_seconds").asDouble(),
-        root.path("predicted_single_process_seconds").asDouble(), List.of(), new String[maxExec + 1]);
+    // a plan file is an edge too: its labels are parsed (and so checked) once, here
+    Plan p = new Plan(PlannerChoice.parse(root.path("planner").asText()),
+        Compression.parse(root.path("compression").asText()), Schedule.parse(root.path("schedule").asText("gpipe")),
+        root.path("micro_batches").asInt(), root.path("micro_batch_size").asInt(), stages, links,
+        root.path("predicted_step_seconds").asDouble(), root.path("predicted_single_process_seconds").asDouble(), List.of(), new String[maxExec + 1]);
     Partition.check(graph, p.boundaries());
     return p;
   }
@@ -259,7 +267,7 @@ public final class Plan {
 
   /** Draws the plan's predicted schedule (stages and links over time, forward and backward per micro-batch). */
   public void writeSchedulePng(Path file) throws IOException {
-    writeSchedulePng(file, schedule.label);
+    writeSchedulePng(file, schedule);
   }
 
   /**
@@ -269,7 +277,10 @@ public final class Plan {
    * micro-batches any stage holds.
    */
   public void writeSchedulePng(Path file, String scheduleName) throws IOException {
-    Schedule schedule = Schedule.parse(scheduleName);
+    writeSchedulePng(file, Schedule.parse(scheduleName));
+  }
+
+  void writeSchedulePng(Path file, Schedule schedule) throws IOException {
     int k = stages.size();
     int rows = 2 * k - 1;
     int m = microBatches;
@@ -380,8 +391,8 @@ public final class Plan {
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     g.setColor(Color.BLACK);
     g.drawString(String.format("Predicted %s schedule (%s, %s): step %.1f ms (planner's estimate %.1f ms), single process"
-        + " %.1f ms, at most %d micro-batch(es) held per stage", schedule == Schedule.GPIPE ? "GPipe" : "1F1B", planner,
-        compression, total * 1e3, stepSeconds * 1e3, singleProcessSeconds * 1e3, maxHeld), 10, 18);
+        + " %.1f ms, at most %d micro-batch(es) held per stage", schedule == Schedule.GPIPE ? "GPipe" : "1F1B", planner.label,
+        compression.label(), total * 1e3, stepSeconds * 1e3, singleProcessSeconds * 1e3, maxHeld), 10, 18);
     for (int r = 0; r < rows; r++) {
       String label = r % 2 == 0 ? "stage " + r / 2 + " " + stages.get(r / 2).executorName()
           : "link " + (r / 2) + "->" + (r / 2 + 1);

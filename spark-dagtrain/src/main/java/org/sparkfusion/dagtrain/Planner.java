@@ -40,7 +40,7 @@ final class Planner {
     if (best == null) {
       throw new IllegalStateException(memoryMessage(m, minStages));
     }
-    return build(m, PlannerChoice.OPFENCE.label, best.boundaries, best.executors, best.cap);
+    return build(m, PlannerChoice.OPFENCE, best.boundaries, best.executors, best.cap);
   }
 
   /** Every order of {@link ClusterProfile#chains()}, forwards and backwards, without repeats. */
@@ -234,7 +234,7 @@ final class Planner {
         throw new IllegalStateException(memoryMessage(m, stages));
       }
     }
-    return build(m, PlannerChoice.EVEN.label, bounds, execs, maxStage(m, bounds, execs));
+    return build(m, PlannerChoice.EVEN, bounds, execs, maxStage(m, bounds, execs));
   }
 
   static double maxStage(CostModel m, int[] bounds, int[] execs) {
@@ -246,7 +246,7 @@ final class Planner {
   }
 
   /** Predicted times of a given placement; AdaTopK links get the least compression that meets {@code cap}. */
-  static Plan build(CostModel m, String planner, int[] bounds, int[] execs, double cap) {
+  static Plan build(CostModel m, PlannerChoice planner, int[] bounds, int[] execs, double cap) {
     int k = execs.length;
     List<Plan.StagePlan> stages = new ArrayList<>();
     double[] stageTimes = new double[k];
@@ -285,7 +285,7 @@ final class Planner {
     for (int e = 0; e < m.cluster.size(); e++) {
       single = Math.min(single, m.microBatches * m.stageSeconds(0, m.graph.size(), e));
     }
-    return new Plan(planner, m.compression.label(), m.schedule, m.microBatches, m.microBatchSize, stages, links,
+    return new Plan(planner, m.compression, m.schedule, m.microBatches, m.microBatchSize, stages, links,
         m.stepSeconds(stageTimes, linkTimes), single, m.cluster.clusters(), m.cluster.executors);
   }
 }

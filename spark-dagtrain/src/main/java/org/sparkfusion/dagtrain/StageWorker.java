@@ -3,6 +3,8 @@ package org.sparkfusion.dagtrain;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.sparkfusion.dagtrain.transport.Frame;
+import org.sparkfusion.dagtrain.transport.StageTransport;
 
 /**
  * Runs one stage through training steps. GPipe: all micro-batches forward (receiving activations from the previous

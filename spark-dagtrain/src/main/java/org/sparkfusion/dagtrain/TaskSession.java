@@ -13,6 +13,9 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkfusion.dagtrain.transport.Frame;
+import org.sparkfusion.dagtrain.transport.NettyTransport;
+import org.sparkfusion.dagtrain.transport.StageTransport;
 
 /**
  * The body of one barrier task: connect to the other tasks, measure links and op times, agree on a plan
@@ -68,8 +71,8 @@ final class TaskSession {
       // at the model's largest cut and at a small message, so a per-message part separates from the per-entry one
       int probeEntries = MessageCost.probeEntries(graph, spec.microBatchSize);
       int smallEntries = 256;
-      double large = net.messageSecondsPerEntry(probeEntries, 0.4, spec.seed);
-      double small = net.messageSecondsPerEntry(smallEntries, 0.2, spec.seed);
+      double large = messageSecondsPerEntry(net, probeEntries, 0.4, spec.seed);
+      double small = messageSecondsPerEntry(net, smallEntries, 0.2, spec.seed);
       double[] fit = MessageCost.fit(smallEntries, small, probeEntries, large);
       double messageFixed = fit[0];
       double message = fit[1];
@@ -162,6 +165,18 @@ final class TaskSession {
     }
   }
 
+  /**
+   * What a message costs this executor, both sides of it: {@link MessageCost} with every frame carried through the
+   * task's own transport ({@link NettyTransport#openSelfLink}), so encoding, framing, the socket, the event loop's
+   * copying and checking, decoding and the garbage of it all run here. Seconds per float entry and side.
+   */
+  static double messageSecondsPerEntry(NettyTransport net, int entries, double minSeconds, long seed)
+      throws IOException, InterruptedException {
+    try (NettyTransport.SelfLink self = net.openSelfLink()) {
+      return MessageCost.secondsPerEntry(entries, minSeconds, seed, self::carry);
+    }
+  }
+
   private Plan plan(Graph graph, String[] rows) throws IOException {
     String[] names = new String[n];
     double[][] bw = new double[n][n];
@@ -210,7 +225,7 @@ final class TaskSession {
         + " message {}", java.util.Arrays.toString(speed), java.util.Arrays.toString(totals),
         java.util.Arrays.toString(message), java.util.Arrays.toString(messageFixed));
     CostModel m = new CostModel(graph, cluster, nodeSeconds, spec.microBatches, spec.microBatchSize, spec.compression,
-        spec.minFraction, Schedule.parse(spec.schedule));
+        spec.minFraction, spec.schedule);
     if (spec.planner == PlannerChoice.EVEN) {
       if (spec.evenHosts == null || spec.evenHosts.isBlank()) {
         return Planner.even(m, n);
@@ -297,7 +312,7 @@ final class TaskSession {
         plan.links.get(stage - 1).activationFraction(), spec.errorFeedback) : null;
     StageTransport transport = stageTransport(net, execOf);
     StageWorker worker = new StageWorker(runner, opt, stage, k, transport, data, spec.microBatches, spec.seed, out, in,
-        Schedule.parse(spec.schedule));
+        spec.schedule);
     long probeNext = stage + 1 < k ? net.bytesSent(execOf[stage + 1]) : 0;
     long probePrev = stage > 0 ? net.bytesSent(execOf[stage - 1]) : 0;
     ArrayNode losses = result.putArray("losses");

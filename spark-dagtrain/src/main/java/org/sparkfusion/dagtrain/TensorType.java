@@ -3,20 +3,20 @@ package org.sparkfusion.dagtrain;
 import java.util.Arrays;
 
 /** Per-sample shape (without the batch dimension) and element type of a graph edge. */
-record TensorType(DType dtype, int[] shape) {
-  TensorType {
+public record TensorType(DType dtype, int[] shape) {
+  public TensorType {
     shape = shape.clone();
   }
 
-  int elements() {
+  public int elements() {
     return Tensor.size(shape);
   }
 
-  int rank() {
+  public int rank() {
     return shape.length;
   }
 
-  int last() {
+  public int last() {
     return shape[shape.length - 1];
   }
 

@@ -11,7 +11,7 @@ final class TrainingSpec implements Serializable {
   int steps;
   int microBatches;
   int microBatchSize;
-  String schedule = "gpipe";
+  Schedule schedule = Schedule.GPIPE;
   String optimizer;
   double learningRate;
   long seed;
@@ -43,6 +43,6 @@ final class TrainingSpec implements Serializable {
 
   TrainOptions options() {
     return new TrainOptions(steps, microBatches, microBatchSize, optimizer, learningRate, seed, peerTimeoutMillis, 1,
-        Schedule.parse(schedule));
+        schedule);
   }
 }

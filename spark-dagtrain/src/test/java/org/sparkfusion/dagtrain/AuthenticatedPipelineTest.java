@@ -8,6 +8,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.sparkfusion.dagtrain.transport.ConnectionAuth;
+import org.sparkfusion.dagtrain.transport.Frame;
+import org.sparkfusion.dagtrain.transport.NettyTransport;
+import org.sparkfusion.dagtrain.transport.RawPeer;
 
 /**
  * Two stages training over real sockets ({@link NettyTransport}, the stage adapter the Spark task uses), attacked

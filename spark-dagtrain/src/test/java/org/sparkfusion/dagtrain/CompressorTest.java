@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sparkfusion.dagtrain.transport.Frame;
+import org.sparkfusion.dagtrain.transport.FrameCodec;
 
 class CompressorTest {
   private static double[] random(int n, long seed) {
@@ -234,8 +236,8 @@ class CompressorTest {
   }
 
   @Test void unknownCompressionIsNamed() {
-    assertThatThrownBy(() -> Compressor.parse("zip")).hasMessageContaining("'zip'");
-    assertThatThrownBy(() -> Compressor.parse("topk:1.5")).hasMessageContaining("(0,1]");
+    assertThatThrownBy(() -> Compression.parse("zip")).hasMessageContaining("'zip'");
+    assertThatThrownBy(() -> Compression.parse("topk:1.5")).hasMessageContaining("(0,1]");
   }
 
   @Test void corruptFrameIsRejected() {

@@ -13,6 +13,15 @@ class DagTrainJobCliTest {
     DagTrainJob.Options o = DagTrainJob.parse("--model", "gpt-tiny", "--stages=2", "--steps", "3", "--lr", "0.01",
         "--micro-batches", "2", "--conf", "spark.sparkfusion.dagtrain.warmUpSeconds=0");
     assertThat(o.model).isEqualTo(DagTrainJob.ModelName.GPT_TINY);
+    assertThat(o.compression).isEqualTo(new Compression.None());
+    assertThat(o.planner).isEqualTo(PlannerChoice.OPFENCE);
+    assertThat(DagTrainJob.parse("--model", "gpt-tiny", "--stages=2", "--steps", "3", "--compression", "TopK:0.25",
+        "--planner", "even").trainer(Models.gptTiny()).spec(new org.apache.spark.SparkConf(false), 2))
+        .satisfies(s -> {
+          assertThat(s.compression).isEqualTo(new Compression.TopK(0.25));
+          assertThat(s.planner).isEqualTo(PlannerChoice.EVEN);
+          assertThat(s.schedule).isEqualTo(Schedule.GPIPE);
+        });
     assertThat(o.training.given(DagTrainConfig.LEARNING_RATE)).isEqualTo(0.01);
     assertThat(o.training.given(DagTrainConfig.MICRO_BATCHES)).isEqualTo(2);
     assertThat(o.training.given(DagTrainConfig.OPTIMIZER)).isNull();
@@ -30,7 +39,9 @@ class DagTrainJobCliTest {
     assertThatThrownBy(() -> DagTrainJob.parse("--model", "gpt-tiny", "--stages", "0", "--steps", "3"))
         .hasMessageStartingWith("dagtrain: --stages");
     assertThatThrownBy(() -> DagTrainJob.parse("--model", "gpt-tiny", "--stages", "2", "--steps", "3",
-        "--compression", "zip")).hasMessageStartingWith("dagtrain: --compression");
+        "--compression", "zip")).hasMessageContaining("--compression").hasMessageContaining("'zip'");
+    assertThatThrownBy(() -> DagTrainJob.parse("--model", "gpt-tiny", "--stages", "2", "--steps", "3",
+        "--planner", "greedy")).hasMessageContaining("--planner").hasMessageContaining("'greedy'");
     assertThatThrownBy(() -> DagTrainJob.parse("--model", "gpt-tiny", "--stages", "2", "--steps", "3",
         "--optimizer", "lamb")).hasMessageContaining("--optimizer").hasMessageContaining("lamb");
     assertThatThrownBy(() -> DagTrainJob.parse("--model", "gpt-tiny", "--stages", "2", "--steps", "3", "--lr", "x"))

@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.sparkfusion.dagtrain.imports.Dl4jImport;
 
 class Dl4jImportTest {
   /** The synthetic task with its 36 features seen as a 1x6x6 image, under the importer's input names. */

@@ -118,7 +118,7 @@ class PlannerTest {
         c = c.withMessageCost(i, r.nextInt(4) == 0 ? 0 : r.nextDouble(0, 2e-7), r.nextInt(3) == 0 ? 0 : r.nextDouble(0, 5e-3));
       }
     }
-    CostModel m = new CostModel(g, c, randomTimes(r, g.size()), 4, 16, compression, 0.1);
+    CostModel m = new CostModel(g, c, randomTimes(r, g.size()), 4, 16, Compression.parse(compression), 0.1);
     Plan plan = Planner.opFence(m, minK, c.size());
     double brute = bruteForce(m, minK, c.size());
     assertThat(plan.predictedStepSeconds()).as("seed %d", seed).isCloseTo(brute, org.assertj.core.data.Offset.offset(1e-12));
@@ -153,7 +153,7 @@ class PlannerTest {
     ClusterProfile c = ClusterProfile.uniform(3, 1e9, 1e-4, 1L << 40).withMessageCost(1, 1e-8);
     double[] t = new double[g.size()];
     java.util.Arrays.fill(t, 1e-3);
-    CostModel m = new CostModel(g, c, t, 4, 16, "none", 0.1);
+    CostModel m = new CostModel(g, c, t, 4, 16, new Compression.None(), 0.1);
     int n = g.size();
     assertThat(m.messageSeconds(0, n, 1)).isZero();
     assertThat(m.messageSeconds(3, 5, 0)).isZero();
@@ -163,7 +163,7 @@ class PlannerTest {
         org.assertj.core.data.Offset.offset(1e-15));
     assertThat(m.stageSeconds(3, 5, 1)).isEqualTo(m.computeSeconds(3, 5, 1) + m.messageSeconds(3, 5, 1));
     // plus a cost per message: two per cut and micro-batch (one in, one out), none at the graph's ends
-    CostModel f = new CostModel(g, c.withMessageCost(1, 0, 1e-3), t, 4, 16, "none", 0.1);
+    CostModel f = new CostModel(g, c.withMessageCost(1, 0, 1e-3), t, 4, 16, new Compression.None(), 0.1);
     assertThat(f.messageSeconds(3, 5, 1)).isCloseTo(4e-3, org.assertj.core.data.Offset.offset(1e-15));
     assertThat(f.messageSeconds(0, 5, 1)).isCloseTo(2e-3, org.assertj.core.data.Offset.offset(1e-15));
     assertThat(f.messageSeconds(0, n, 1)).isZero();
@@ -187,7 +187,7 @@ class PlannerTest {
     // per float entry and side: 10 ns on a full executor, four times that at a quarter of its CPU
     ClusterProfile charged = blind.withMessageCost(0, 10e-9).withMessageCost(1, 40e-9).withMessageCost(2, 10e-9);
     for (ClusterProfile c : List.of(blind, charged)) {
-      Plan plan = Planner.opFence(new CostModel(g, c, t, 4, 16, "adatopk", 0.3), 3, 3);
+      Plan plan = Planner.opFence(new CostModel(g, c, t, 4, 16, new Compression.AdaTopK(), 0.3), 3, 3);
       int[] execs = plan.executorsOfStages();
       assertThat(execs[1]).as("%s", plan.explain()).isNotEqualTo(1);
       int slow = execs[0] == 1 ? 0 : 2;
@@ -206,15 +206,15 @@ class PlannerTest {
     Graph g = Models.gptTiny(64, 32, 2, 2, 0);
     double[] t = WorkloadEstimator.secondsFromFlops(g, 16, 3e9);
     ClusterProfile cheap = ClusterProfile.uniform(2, 10e9, 1e-5, 1L << 40);
-    Plan split = Planner.opFence(new CostModel(g, cheap, t, 4, 16, "none", 0.1), 1, 2);
+    Plan split = Planner.opFence(new CostModel(g, cheap, t, 4, 16, new Compression.None(), 0.1), 1, 2);
     assertThat(split.stageCount()).as("%s", split.explain()).isEqualTo(2);
     ClusterProfile dear = cheap.withMessageCost(0, 500e-9).withMessageCost(1, 500e-9);
-    Plan one = Planner.opFence(new CostModel(g, dear, t, 4, 16, "none", 0.1), 1, 2);
+    Plan one = Planner.opFence(new CostModel(g, dear, t, 4, 16, new Compression.None(), 0.1), 1, 2);
     assertThat(one.stageCount()).as("%s", one.explain()).isEqualTo(1);
     assertThat(one.predictedStepSeconds()).isEqualTo(one.predictedSingleProcessSeconds());
     // the split's prediction under the charges, for the record: slower than one process
-    CostModel m = new CostModel(g, dear, t, 4, 16, "none", 0.1);
-    assertThat(Planner.build(m, "opfence", split.boundaries(), split.executorsOfStages(), 0).predictedStepSeconds())
+    CostModel m = new CostModel(g, dear, t, 4, 16, new Compression.None(), 0.1);
+    assertThat(Planner.build(m, PlannerChoice.OPFENCE, split.boundaries(), split.executorsOfStages(), 0).predictedStepSeconds())
         .isGreaterThan(one.predictedStepSeconds());
   }
 
@@ -223,7 +223,7 @@ class PlannerTest {
     double[] t = new double[g.size()];
     java.util.Arrays.fill(t, 1e-3);
     t[0] = 0.5;
-    CostModel m = new CostModel(g, ClusterProfile.uniform(3, 1e10, 1e-6, 1L << 40), t, 4, 8, "none", 0.1);
+    CostModel m = new CostModel(g, ClusterProfile.uniform(3, 1e10, 1e-6, 1L << 40), t, 4, 8, new Compression.None(), 0.1);
     Plan p = Planner.opFence(m, 3, 3);
     assertThat(p.boundaries()[1]).isGreaterThanOrEqualTo(2);
     assertThat(Partition.even(g, 3)[1]).isGreaterThanOrEqualTo(2);
@@ -247,8 +247,8 @@ class PlannerTest {
     double[] t = WorkloadEstimator.secondsFromFlops(g, 8, 1e9);
     ClusterProfile fast = ClusterProfile.uniform(3, 1e9, 1e-4, 1L << 32);
     ClusterProfile slow = ClusterProfile.uniform(3, 8e6, 1e-3, 1L << 32);
-    Plan pf = Planner.opFence(new CostModel(g, fast, t, 4, 8, "adatopk", 0.1), 3, 3);
-    Plan ps = Planner.opFence(new CostModel(g, slow, t, 4, 8, "adatopk", 0.1), 3, 3);
+    Plan pf = Planner.opFence(new CostModel(g, fast, t, 4, 8, new Compression.AdaTopK(), 0.1), 3, 3);
+    Plan ps = Planner.opFence(new CostModel(g, slow, t, 4, 8, new Compression.AdaTopK(), 0.1), 3, 3);
     assertThat(pf.links.get(0).activationFraction()).isGreaterThan(ps.links.get(0).activationFraction());
     assertThat(ps.links.get(0).activationFraction()).isGreaterThanOrEqualTo(0.1);
   }

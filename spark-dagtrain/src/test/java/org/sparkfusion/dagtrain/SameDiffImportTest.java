@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.sparkfusion.dagtrain.imports.SameDiffImport;
 
 class SameDiffImportTest {
   private static final int N = 6;

@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
-import org.sparkfusion.common.cli.Cli;
-import org.sparkfusion.common.cli.StandardOptions;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.sparkfusion.common.cli.Cli;
+import org.sparkfusion.common.cli.StandardOptions;
+import org.sparkfusion.dagtrain.transport.RateLimiter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The dagtrain benchmark ({@code dev/bench-dagtrain.sh}): gpt-tiny on the fortunes text over three sites whose
@@ -227,7 +228,7 @@ final class DagTrainBench {
       maxCut = Math.max(maxCut, f);
     }
     Plan evenPlan = Planner.even(new CostModel(graph, ClusterProfile.uniform(3, 1e9, 1e-4, 1L << 40), times, micro, batch,
-        "none", minFraction), 3);
+        new Compression.None(), minFraction), 3);
     md.append("# Model ").append(bm.name()).append("\n\n");
     md.append(bm.name()).append(" (").append(bm.shape()).append("; ").append(graph.parameterCount())
         .append(" parameters, ").append(graph.size()).append(" ops), ").append(steps)
@@ -326,8 +327,8 @@ final class DagTrainBench {
     Setting one = new Setting("one process", "even", "none", 1);
     Setting two = new Setting("2-stage pipeline (even), 10 Gbit/s", "even", "none", 2);
     Setting twoOp = new Setting("2-stage pipeline (OP-Fence cuts), 10 Gbit/s", "opfence", "none", 2);
-    CostModel m1 = new CostModel(graph, ClusterProfile.uniform(1, 10e9, 1e-5, 1L << 32), times, micro, batch, "none", 0.1);
-    CostModel m2 = new CostModel(graph, fast, times, micro, batch, "none", 0.1);
+    CostModel m1 = new CostModel(graph, ClusterProfile.uniform(1, 10e9, 1e-5, 1L << 32), times, micro, batch, new Compression.None(), 0.1);
+    CostModel m2 = new CostModel(graph, fast, times, micro, batch, new Compression.None(), 0.1);
     Run r1 = run(bm, Planner.even(m1, 1), fast, one, steps, false);
     Run r2 = run(bm, Planner.even(m2, 2), fast, two, steps, false);
     Run r3 = run(bm, Planner.opFence(m2, 2, 2, 0), fast, twoOp, steps, false);
@@ -362,7 +363,7 @@ final class DagTrainBench {
     Graph graph = bm.graph();
     double[] times = WorkloadEstimator.calibrate(graph, bm.batch(), 3, 1);
     ClusterProfile fast = ClusterProfile.uniform(3, 10e9, 1e-5, 1L << 40);
-    Plan plan = Planner.even(new CostModel(graph, fast, times, micro, bm.batch(), "none", 0.1), 3);
+    Plan plan = Planner.even(new CostModel(graph, fast, times, micro, bm.batch(), new Compression.None(), 0.1), 3);
     double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     Setting none = new Setting("even, none", "even", "none", 3);
     Map<Schedule, List<Run>> runs = new LinkedHashMap<>();

@@ -1,10 +1,10 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 /** One message between tasks: type, sender, step, micro-batch and payload. */
-record Frame(byte type, int from, int step, int micro, byte[] payload) {
-  static final byte HELLO = 1;
-  static final byte ACTIVATIONS = 2;
-  static final byte GRADIENTS = 3;
+public record Frame(byte type, int from, int step, int micro, byte[] payload) {
+  public static final byte HELLO = 1;
+  public static final byte ACTIVATIONS = 2;
+  public static final byte GRADIENTS = 3;
   static final byte PING = 4;
   static final byte PONG = 5;
   static final byte PROBE = 6;

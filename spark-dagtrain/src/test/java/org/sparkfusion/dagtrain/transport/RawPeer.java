@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -10,12 +10,12 @@ import java.util.Arrays;
  * A hand-made client on a plain socket, for tests: it speaks the wire format byte by byte (not through Netty), so it
  * can do the handshake right, do it wrong, or skip it.
  */
-final class RawPeer implements AutoCloseable {
-  final Socket socket;
-  final OutputStream out;
-  final DataInputStream in;
+public final class RawPeer implements AutoCloseable {
+  public final Socket socket;
+  public final OutputStream out;
+  public final DataInputStream in;
 
-  RawPeer(String address) throws IOException {
+  public RawPeer(String address) throws IOException {
     String[] hp = address.split(":");
     socket = new Socket(hp[0], Integer.parseInt(hp[1]));
     socket.setSoTimeout(10_000);
@@ -24,7 +24,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Reads one whole frame (the wire format's header, then the payload it announces). */
-  Frame read() throws IOException {
+  public Frame read() throws IOException {
     byte[] header = new byte[FrameCodec.HEADER_BYTES];
     in.readFully(header);
     byte[] payload = new byte[FrameCodec.payloadLength(header, 1 << 20)];
@@ -32,13 +32,13 @@ final class RawPeer implements AutoCloseable {
     return FrameCodec.decode(header, payload);
   }
 
-  void send(Frame f) throws IOException {
+  public void send(Frame f) throws IOException {
     out.write(FrameCodec.encode(f));
     out.flush();
   }
 
   /** As {@link #send}, ignoring a connection the other side has already closed. */
-  void trySend(Frame f) {
+  public void trySend(Frame f) {
     try {
       send(f);
     } catch (IOException e) {
@@ -47,7 +47,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** The challenge the accepting task sends first. */
-  byte[] challenge() throws IOException {
+  public byte[] challenge() throws IOException {
     Frame f = read();
     if (f.type() != Frame.AUTH_CHALLENGE) {
       throw new IOException("expected a challenge, got " + Frame.typeName(f.type()));
@@ -56,7 +56,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Answers the challenge as task {@code me} connecting to task {@code server}, with {@code secret}. */
-  byte[] respond(byte[] secret, int me, int server, byte[] challenge) throws IOException {
+  public byte[] respond(byte[] secret, int me, int server, byte[] challenge) throws IOException {
     byte[] nonce = ConnectionAuth.nonce();
     byte[] payload = ConnectionAuth.responsePayload(nonce, new ConnectionAuth(secret).clientProof(me, server, challenge,
         nonce));
@@ -65,7 +65,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** The whole handshake with the right secret; returns once the server's proof arrived. */
-  void authenticate(byte[] secret, int me, int server) throws IOException {
+  public void authenticate(byte[] secret, int me, int server) throws IOException {
     byte[] c = challenge();
     byte[] p = respond(secret, me, server, c);
     Frame ok = read();
@@ -76,7 +76,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** True if the other side closed the connection (end of stream within the socket timeout). */
-  boolean closedByPeer() {
+  public boolean closedByPeer() {
     try {
       while (true) {
         if (in.read() < 0) {

@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>The secret never appears in logs, exception messages or {@code toString}.
  */
-final class ConnectionAuth {
+public final class ConnectionAuth {
   static final int SECRET_BYTES = 32;
   static final int NONCE_BYTES = 32;
   static final int MAC_BYTES = 32;
@@ -41,7 +41,7 @@ final class ConnectionAuth {
   }
 
   /** A new per-run secret (driver side). */
-  static byte[] newSecret() {
+  public static byte[] newSecret() {
     byte[] s = new byte[SECRET_BYTES];
     RANDOM.nextBytes(s);
     return s;

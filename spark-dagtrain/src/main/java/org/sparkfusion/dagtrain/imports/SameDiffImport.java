@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.imports;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,6 +28,9 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.sparkfusion.dagtrain.DType;
+import org.sparkfusion.dagtrain.Graph;
+import org.sparkfusion.dagtrain.GraphBuilder;
 
 /**
  * Imports a SameDiff graph as an OP-DAG, with its variables' current values as the initial parameters. Only the ops
@@ -362,7 +365,7 @@ public final class SameDiffImport {
       shape = java.util.Arrays.copyOfRange(args, from, args.length);
     }
     String x = data(op, in.get(0));
-    int features = Tensor.size(b.typeOf(x).shape());
+    int features = b.typeOf(x).elements();
     if (shape.length != 2 || (shape[1] != -1 && shape[1] != features)) {
       throw unsupported(op, "reshape to " + java.util.Arrays.toString(shape) + " (only flattening to [batch, "
           + features + "] is supported)");

@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,13 +9,13 @@ import java.util.zip.CRC32;
  * preceding header fields and the payload, then the payload. A frame with a bad magic, an oversized or
  * negative length, or a checksum mismatch is rejected, never used.
  */
-final class FrameCodec {
+public final class FrameCodec {
   static final int MAGIC = 0x53464454;
   static final int HEADER_BYTES = 25;
 
   private FrameCodec() {}
 
-  static byte[] encode(Frame f) {
+  public static byte[] encode(Frame f) {
     byte[] p = f.payload() == null ? new byte[0] : f.payload();
     ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + p.length);
     b.putInt(MAGIC).put(f.type()).putInt(f.from()).putInt(f.step()).putInt(f.micro()).putInt(p.length);
@@ -58,7 +58,7 @@ final class FrameCodec {
   }
 
   /** Decodes one whole encoded frame (for in-memory links and tests). */
-  static Frame decode(byte[] whole, int maxPayload) throws IOException {
+  public static Frame decode(byte[] whole, int maxPayload) throws IOException {
     if (whole.length < HEADER_BYTES) {
       throw new IOException("truncated frame: " + whole.length + " bytes, header needs " + HEADER_BYTES);
     }

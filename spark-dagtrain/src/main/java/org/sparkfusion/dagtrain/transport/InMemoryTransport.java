@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -8,13 +8,13 @@ import java.util.Map;
  * Stages in one JVM, each in its own thread, joined by in-memory links that still go through the frame
  * codec (length + checksum) and optional per-link rate limits. Used by tests and the in-process pipeline.
  */
-final class InMemoryTransport {
+public final class InMemoryTransport {
   private final Inbox[] inboxes;
   private final Map<Long, Outbox> outboxes = new HashMap<>();
   private final long timeoutMillis;
 
   /** rates[i] limits both directions between stage i and i+1 (bytes/s), or 0 for unlimited. */
-  InMemoryTransport(int stages, double[] rates, long timeoutMillis) {
+  public InMemoryTransport(int stages, double[] rates, long timeoutMillis) {
     this.timeoutMillis = timeoutMillis;
     inboxes = new Inbox[stages];
     for (int i = 0; i < stages; i++) {
@@ -38,7 +38,7 @@ final class InMemoryTransport {
     return ((long) from << 32) | to;
   }
 
-  StageTransport forStage(int stage) {
+  public StageTransport forStage(int stage) {
     return new StageTransport() {
       @Override public void send(int toStage, Frame f) throws IOException {
         outboxes.get(key(stage, toStage)).send(f);
@@ -65,7 +65,7 @@ final class InMemoryTransport {
     };
   }
 
-  void close() {
+  public void close() {
     outboxes.values().forEach(Outbox::close);
   }
 }

@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import java.io.IOException;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -1,9 +1,9 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import java.io.IOException;
 
 /** How a stage reaches its neighbours, by stage index: in memory, or over Netty between executors. */
-interface StageTransport extends AutoCloseable {
+public interface StageTransport extends AutoCloseable {
   void send(int toStage, Frame f) throws IOException;
 
   Frame receive(int fromStage, byte type) throws IOException, InterruptedException;

@@ -1,7 +1,7 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 /** Holds a sender back so a link carries at most {@code bytesPerSecond} (a token bucket without burst). */
-final class RateLimiter {
+public final class RateLimiter {
   final double bytesPerSecond;
   private long nextFreeNanos = System.nanoTime();
 
@@ -24,7 +24,7 @@ final class RateLimiter {
   }
 
   /** Parses "8mbps", "100Mbit", "1gbps", "500kbps" or a plain number of bits per second into bytes/s. */
-  static double parseBitsPerSecond(String s) {
+  public static double parseBitsPerSecond(String s) {
     String v = s.trim().toLowerCase().replace("bit", "bps").replace("bpsps", "bps");
     double mult = 1;
     if (v.endsWith("gbps")) {

@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.transport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * an authenticated peer, or such a peer closing its connection without saying goodbye, becomes an error for whoever
  * waits on that peer.
  */
-final class NettyTransport implements AutoCloseable {
+public final class NettyTransport implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
   final int me;
   final long timeoutMillis;
@@ -52,19 +52,19 @@ final class NettyTransport implements AutoCloseable {
   private String[] addresses;
   private volatile boolean closing;
   /** Time the event-loop threads spent copying and checking received frames (CRC-32), all peers. */
-  final LongAdder frameDecodeNanos = new LongAdder();
+  public final LongAdder frameDecodeNanos = new LongAdder();
   /** Incoming connections closed because they did not authenticate. */
-  final LongAdder rejectedConnections = new LongAdder();
+  public final LongAdder rejectedConnections = new LongAdder();
   /** Wall time of this task's outgoing handshakes (connect to authenticated), all peers, and their count. */
-  final LongAdder handshakeNanos = new LongAdder();
-  final LongAdder handshakes = new LongAdder();
+  public final LongAdder handshakeNanos = new LongAdder();
+  public final LongAdder handshakes = new LongAdder();
   private final ConnectionAuth auth;
   private final long handshakeMillis;
 
   /**
    * @param secret the run's {@link ConnectionAuth#SECRET_BYTES}-byte secret; every peer must hold the same
    */
-  NettyTransport(int me, String host, int maxPayload, long timeoutMillis, byte[] secret) throws InterruptedException {
+  public NettyTransport(int me, String host, int maxPayload, long timeoutMillis, byte[] secret) throws InterruptedException {
     this.me = me;
     this.maxPayload = maxPayload;
     this.timeoutMillis = timeoutMillis;
@@ -83,13 +83,13 @@ final class NettyTransport implements AutoCloseable {
   }
 
   /** host:port others connect to. */
-  String address() {
+  public String address() {
     InetSocketAddress a = (InetSocketAddress) server.localAddress();
     return a.getAddress().getHostAddress() + ":" + a.getPort();
   }
 
   /** Connects to every other task; {@code rates[j]} (bytes/s, 0 = none) limits what this task sends to task j. */
-  void connect(String[] addresses, double[] rates) throws IOException, InterruptedException {
+  public void connect(String[] addresses, double[] rates) throws IOException, InterruptedException {
     this.addresses = addresses.clone();
     for (int j = 0; j < addresses.length; j++) {
       if (j == me) {
@@ -164,7 +164,7 @@ final class NettyTransport implements AutoCloseable {
     }
   }
 
-  void send(int peer, Frame f) throws IOException {
+  public void send(int peer, Frame f) throws IOException {
     Outbox o = outboxes.get(peer);
     if (o == null) {
       throw new IOException("no connection to task " + peer);
@@ -172,7 +172,7 @@ final class NettyTransport implements AutoCloseable {
     o.send(f);
   }
 
-  Frame receive(int peer, byte type) throws IOException, InterruptedException {
+  public Frame receive(int peer, byte type) throws IOException, InterruptedException {
     return inbox.take(peer, type, timeoutMillis);
   }
 
@@ -181,7 +181,7 @@ final class NettyTransport implements AutoCloseable {
    * waits for theirs. Spark's barrier releases tasks up to a second apart (it polls once a second), so without this
    * the stages that leave it first would count that second as their first step's waiting.
    */
-  void startTogether(int[] peers) throws IOException, InterruptedException {
+  public void startTogether(int[] peers) throws IOException, InterruptedException {
     for (int p : peers) {
       send(p, new Frame(Frame.START, me, 0, 0, new byte[0]));
     }
@@ -191,38 +191,50 @@ final class NettyTransport implements AutoCloseable {
     }
   }
 
-  long bytesSent(int peer) {
+  public long bytesSent(int peer) {
     Outbox o = outboxes.get(peer);
     return o == null ? 0 : o.bytesSent();
   }
 
-  void flush() throws IOException, InterruptedException {
+  public void flush() throws IOException, InterruptedException {
     for (Outbox o : outboxes.values()) {
       o.flush(timeoutMillis);
     }
   }
 
   /**
-   * What a message costs this executor, both sides of it: {@link MessageCost} with every frame written to this task's
-   * own server over a connection to itself and taken from the inbox, so encoding, framing, the socket, the event
-   * loop's copying and checking, decoding and the garbage of it all run here, under this executor's CPU capacity.
-   * Seconds per float entry and side.
+   * An authenticated connection from this task to its own server: every frame {@link SelfLink#carry carried} is
+   * written to the socket, read and checked by the event loop and taken from the inbox, so the whole receive path
+   * runs here, under this executor's CPU capacity (the message-cost probe measures a message through it). Its frames
+   * are filed under this task and never reach the peers' inboxes.
    */
-  double messageSecondsPerEntry(int entries, double minSeconds, long seed) throws IOException, InterruptedException {
-    Channel self = openAuthenticated((InetSocketAddress) server.localAddress(), me, false);
-    try {
-      return MessageCost.secondsPerEntry(entries, minSeconds, seed, frame -> {
-        write(self, frame, me);
-        return inbox.take(me, Frame.ACTIVATIONS, timeoutMillis);
-      });
-    } finally {
-      write(self, FrameCodec.encode(new Frame(Frame.BYE, me, 0, 0, new byte[0])), me);
-      self.close().await();
+  public SelfLink openSelfLink() throws IOException, InterruptedException {
+    return new SelfLink(openAuthenticated((InetSocketAddress) server.localAddress(), me, false));
+  }
+
+  /** See {@link #openSelfLink()}; closing it says goodbye and closes the connection. */
+  public final class SelfLink implements AutoCloseable {
+    private final Channel channel;
+
+    private SelfLink(Channel channel) {
+      this.channel = channel;
+    }
+
+    /** Sends one encoded activations frame to this task and returns it as received (checked and decoded). */
+    public Frame carry(byte[] frame) throws IOException, InterruptedException {
+      write(channel, frame, me);
+      return inbox.take(me, Frame.ACTIVATIONS, timeoutMillis);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+      write(channel, FrameCodec.encode(new Frame(Frame.BYE, me, 0, 0, new byte[0])), me);
+      channel.close().await();
     }
   }
 
   /** Measures {latency seconds, bytes per second} towards {@code peer} with pings and growing probes. */
-  double[] measure(int peer, int maxProbeBytes) throws IOException, InterruptedException {
+  public double[] measure(int peer, int maxProbeBytes) throws IOException, InterruptedException {
     double rtt = Double.MAX_VALUE;
     for (int i = 0; i < 3; i++) {
       long t0 = System.nanoTime();
@@ -258,7 +270,7 @@ final class NettyTransport implements AutoCloseable {
   }
 
   /** Says goodbye to every peer, so that closing the connections afterwards is not an error. */
-  void goodbye() throws IOException, InterruptedException {
+  public void goodbye() throws IOException, InterruptedException {
     for (int j : outboxes.keySet()) {
       send(j, new Frame(Frame.BYE, me, 0, 0, new byte[0]));
     }

@@ -1,4 +1,4 @@
-package org.sparkfusion.dagtrain;
+package org.sparkfusion.dagtrain.imports;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +32,9 @@ import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
+import org.sparkfusion.dagtrain.DType;
+import org.sparkfusion.dagtrain.Graph;
+import org.sparkfusion.dagtrain.GraphBuilder;
 
 /**
  * Imports a DL4J {@link MultiLayerConfiguration} or {@link ComputationGraphConfiguration} as an OP-DAG. Only the
