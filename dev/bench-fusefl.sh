@@ -253,5 +253,7 @@ NOTES="$(mktemp)"
   fi
 } > "$NOTES"
 java -cp "$CP" org.sparkfusion.fusefl.BenchReport "$RUNS" "$ROOT/docs/benchmarks/fusefl.md" "$ROOT/docs/benchmarks/img" "$HEADER" "$NOTES"
+# The issue-22 protocol section (dev/bench-fusefl-protocol.sh), rendered from its own JSON, goes back under the title.
+"$ROOT/dev/bench-fusefl-protocol.sh" report
 rm -f "$HEADER" "$NOTES"
 echo "wrote docs/benchmarks/fusefl.md" >&2

@@ -42,6 +42,17 @@ public final class DirichletPartitioner {
    */
   public static Dataset<Row> partition(Dataset<Row> df, String labelCol, String clientCol, int clients, double alpha,
       long seed) {
+    return split(df, labelCol, clientCol, clients, alpha, seed).frame();
+  }
+
+  /**
+   * What {@link #partition} returns plus the split it drew: {@code labels[i]} and {@code assignment[i]} are the
+   * label and client of the input's i-th row (row order = {@code monotonically_increasing_id} order, i.e. file
+   * order for a file scan), for {@code --export-split}.
+   */
+  record Split(Dataset<Row> frame, int[] labels, int[] assignment, int minRowsPerClient) {}
+
+  static Split split(Dataset<Row> df, String labelCol, String clientCol, int clients, double alpha, long seed) {
     SparkSession spark = df.sparkSession();
     if (!Arrays.asList(df.columns()).contains(labelCol)) {
       throw new IllegalArgumentException("label column '" + labelCol + "' not found in " + Arrays.toString(df.columns()));
@@ -87,7 +98,7 @@ public final class DirichletPartitioner {
     UserDefinedFunction clientOf = functions.udf(new ClientOf(jsc.broadcast(ids), jsc.broadcast(assignment)),
         DataTypes.IntegerType);
     Dataset<Row> joined = withId.withColumn(clientCol, clientOf.apply(col(ROW_ID))).drop(ROW_ID);
-    return ClientPlacement.layOut(joined, clientCol, clients);
+    return new Split(ClientPlacement.layOut(joined, clientCol, clients), labels, assignment, minRows);
   }
 
   /** Client of a row id: binary search in the sorted ids collected on the driver. */

@@ -110,6 +110,14 @@ public final class FuseFLJob {
     @Option(names = "--label", paramLabel = "<text>", description = "free text recorded in the JSON (e.g. a run's purpose)")
     String label = "";
 
+    @Option(names = "--export-split", paramLabel = "<file>", description = "also write the Dirichlet split the "
+        + "methods train on as JSON (atomically): the data files, the split's settings and, per training row in "
+        + "file order, its label and client (read by dev/fusefl-torch)")
+    String exportSplit;
+
+    @Option(names = "--split-only", description = "write --export-split and stop before any training")
+    boolean splitOnly;
+
     final ParamOptions fusefl = ParamOptions.of("FuseFL", new FuseFL())
         .exclude("clientCol", "featuresCol", "labelCol", "predictionCol", "probabilityCol", "method", "numClasses",
             "inputShape")
@@ -141,6 +149,9 @@ public final class FuseFLJob {
       }
       if (trainLimit < 0 || testLimit < 0) {
         throw new IllegalArgumentException("--train-limit and --test-limit must be >= 0");
+      }
+      if (splitOnly && exportSplit == null) {
+        throw new IllegalArgumentException("--split-only needs --export-split <file>");
       }
       if (epochs != null && fusefl.isGiven("epochsPerStage")) {
         throw new IllegalArgumentException("give either --epochs (total) or --epochs-per-stage, not both");
@@ -302,8 +313,20 @@ public final class FuseFLJob {
     test = test.cache();
     long testRows = test.count();
     FuseFL est = o.estimator();
-    Dataset<Row> clients = DirichletPartitioner.partition(train, "label", "client", o.clients, o.alpha, est.getSeed());
+    DirichletPartitioner.Split split = DirichletPartitioner.split(train, "label", "client", o.clients, o.alpha,
+        est.getSeed());
+    Dataset<Row> clients = split.frame();
+    String splitHash = SplitExport.sha256(split.assignment());
+    if (o.exportSplit != null) {
+      SplitExport.write(o.exportSplit, SplitExport.toJson(o, p, testRows, est.getSeed(), split),
+          spark.sparkContext().hadoopConfiguration());
+      System.err.printf("fusefl: wrote the split (%d rows, sha256 %s) to %s%n", split.assignment().length, splitHash,
+          o.exportSplit);
+    }
     List<Result> results = new ArrayList<>();
+    if (o.splitOnly) {
+      return results;
+    }
     if (o.runs(Method.FUSEFL)) {
       FuseFLModel m = est.setMethod("fusefl").fit(clients);
       results.add(result("fusefl", m, test));
@@ -337,7 +360,7 @@ public final class FuseFLJob {
     String table = table(o, est, results, testRows);
     System.out.println(table);
     if (o.json != null) {
-      writeJson(o, est, results, testRows, spark);
+      writeJson(o, est, results, testRows, splitHash, spark);
     }
     return results;
   }
@@ -366,8 +389,8 @@ public final class FuseFLJob {
     return sb.toString();
   }
 
-  static void writeJson(Options o, FuseFL est, List<Result> results, long testRows, SparkSession spark)
-      throws Exception {
+  static void writeJson(Options o, FuseFL est, List<Result> results, long testRows, String splitHash,
+      SparkSession spark) throws Exception {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
     root.put("dataset", o.dataset);
@@ -378,6 +401,7 @@ public final class FuseFLJob {
     root.put("epochs", o.totalEpochs(est));
     root.put("train_limit", o.trainLimit);
     root.put("test_rows", testRows);
+    root.put("split_sha256", splitHash);
     root.put("width", (Integer) value(est, "width"));
     root.put("backbone", (String) value(est, "backbone"));
     root.put("lr", (Double) value(est, "learningRate"));
