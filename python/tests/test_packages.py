@@ -84,7 +84,14 @@ def env(tmp_path_factory):
 def _run(cmd, env, what):
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
     lines = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
-    assert p.returncode == 0 and lines, "%s failed (exit %d):\n%s" % (what, p.returncode, p.stderr[-6000:])
+    if p.returncode != 0 or not lines:
+        # spark-submit's PythonRunner merges the script's stderr into stdout
+        err = p.stderr + "\n--- stdout ---\n" + p.stdout
+        tb = err.find("Traceback")  # the job's own error, before Spark's shutdown logging
+        problems = err.find(":: problems summary ::")  # Ivy's resolution failures
+        start = tb if tb >= 0 else problems
+        raise AssertionError("%s failed (exit %d):\n%s\n...\n%s" % (
+            what, p.returncode, err[start:start + 5000] if start >= 0 else "", err[-2000:]))
     return json.loads(lines[-1][len("RESULT "):]), p.stderr
 
 
