@@ -52,7 +52,7 @@ def main(argv):
         "serializer": sc.getConf().get("spark.serializer", ""),
         "registrator": sc.getConf().get("spark.kryo.registrator", ""),
         "nd4j_backend": nd4j.getBackend().getClass().getName(),
-        "nd4j_product": nd4j.scalar(2.0).mul(3.0).sumNumber().doubleValue(),
+        "nd4j_product": float(nd4j.scalar(2.0).mul(3.0).sumNumber()),  # py4j returns the Number as a float
     }
     print("RESULT " + json.dumps(result), flush=True)
     spark.stop()
