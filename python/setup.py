@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_RUNTIME = os.path.join(HERE, "..", "sparkfusion-dist", "target", "spark-runtime", "sparkfusion")
-MODULES = ("spark-common", "spark-fusefl", "spark-dlrm", "spark-dagtrain", "native-upmem")
+MODULES = tuple(m + "_2.13" for m in ("spark-common", "spark-fusefl", "spark-dlrm", "spark-dagtrain", "native-upmem"))
 
 
 class BuildPyWithJars(build_py):

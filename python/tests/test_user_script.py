@@ -25,7 +25,7 @@ def test_session_has_jars_kryo_and_sql_function(spark):
     assert conf.get("spark.serializer") == "org.apache.spark.serializer.KryoSerializer"
     assert conf.get("spark.kryo.registrator") == "org.sparkfusion.common.kryo.SparkFusionKryoRegistrator"
     jars = sparkfusion.jars()
-    assert any(os.path.basename(j).startswith("spark-fusefl-") for j in jars)
+    assert any(os.path.basename(j).startswith("spark-fusefl_2.13-") for j in jars)
     assert all(j in conf.get("spark.jars") for j in jars)
     names = {r.function for r in spark.sql("SHOW FUNCTIONS LIKE 'dlrm*'").collect()}
     assert "dlrm_predict" in names
