@@ -44,6 +44,20 @@ except Exception:  # noqa: BLE001  (absent or built against another torch: the v
 MIN_SECONDS = float(os.environ.get("BENCH_MIN_SECONDS", "2.0"))
 
 
+def rows_per_second(model, batches, bs, min_seconds=MIN_SECONDS, warmup=2):
+    """Rows/s over full batches taken in turn until >= min_seconds (and >= 3 batches) have passed: a slow variant
+    costs the same wall time as a fast one (timing whole passes over the rows took minutes for the slowest)."""
+    for k in range(warmup):
+        model(*batches[k % len(batches)])
+    k, start = 0, time.perf_counter()
+    while True:
+        model(*batches[k % len(batches)])
+        k += 1
+        el = time.perf_counter() - start
+        if el >= min_seconds and k >= 3:
+            return k * bs / el
+
+
 def timed(fn, min_seconds=MIN_SECONDS, warmup=2):
     """Mean seconds per call over >= min_seconds (and >= 3 calls), after warm-up calls."""
     for _ in range(warmup):
@@ -265,6 +279,8 @@ def e2e(d, meta, threads):
     only = os.environ.get("BENCH_TORCH_E2E_VARIANTS")
     if only:
         variants = [v for v in variants if v[0] in only.split(",")]
+    batch_sizes = (2048, 64) + tuple(int(b) for b in os.environ.get("BENCH_TORCH_SWEEP", "").split(",") if b)
+    sizes = sorted(set(batch_sizes) | {1})  # every shape a variant sees (torch.compile compiles each once)
     out = {"rows": n, "variants": {}}
     reference = None
     for name, factory, kind, wrap in variants:
@@ -277,19 +293,19 @@ def e2e(d, meta, threads):
                     model = torch.jit.freeze(torch.jit.trace(model, inputs(kind, 0, 2048), check_trace=False))
                 elif wrap == "compile":
                     model = torch.compile(model, dynamic=False)
-                for bs in (2048, 64, 1):  # compile / trace warm-up per shape, not timed below
+                for bs in sizes:  # compile / trace warm-up per shape, not timed below
                     model(*inputs(kind, 0, bs))
                 res["prepare_s"] = time.perf_counter() - t0
-                first = model(*inputs(kind, 0, 1000)).reshape(-1)
+                first = model(*inputs(kind, 0, 2048)).reshape(-1)[:1000]
                 if reference is None:
                     reference = first
                     out["ctr_first"] = first.tolist()
                     out["ctr_first_variant"] = name
                 res["max_abs_diff_vs_first_variant"] = float((first - reference).abs().max())
                 res["rows_per_s"] = {}
-                for bs in (2048, 64) + tuple(int(b) for b in os.environ.get("BENCH_TORCH_SWEEP", "").split(",") if b):
-                    batches = [inputs(kind, lo, min(lo + bs, n)) for lo in range(0, n, bs)]
-                    res["rows_per_s"][str(bs)] = n / timed(lambda: [model(*b) for b in batches], warmup=1)
+                for bs in batch_sizes:
+                    res["rows_per_s"][str(bs)] = rows_per_second(model, [inputs(kind, lo, lo + bs)
+                                                                         for lo in range(0, n - bs + 1, bs)], bs)
                 res["latency_ms"] = {}
                 for size in (1, 64, 2048):
                     b = inputs(kind, 0, size)
