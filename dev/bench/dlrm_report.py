@@ -7,7 +7,7 @@ fbgemm,limit}.json). The newest complete run is reported; older runs stay in the
 are listed, never merged or picked from. Per cell: median and min-max over the rounds; a ratio is the median of the
 per-round ratios (round N of ours against round N of the baseline, which ran next to it), with its range. The
 baseline of a cell is PyTorch's variant with the best median in that cell (its name is printed beside it).
-Needs numpy-free Python 3 and matplotlib.
+Needs Python 3 and matplotlib (no numpy).
 """
 import glob
 import json
@@ -292,7 +292,7 @@ def main():
     w("Rerun: `dev/bench-dlrm.sh` (set-up of both venvs included; `ROUNDS`, `THREADS`, `HUGE_PAGES=0` to change the "
       "settings). Regenerate this page, the plots and `summary.json` from the JSON alone: `dev/bench-dlrm.sh report`.\n")
     w("Runs kept under `docs/benchmarks/data/dlrm/` (the newest complete one is reported): %s.\n"
-      % ", ".join("`%s`%s" % (os.path.basename(d), "" if d == run_dir else "") for d, _, _ in complete))
+      % ", ".join("`%s`" % os.path.basename(d) for d, _, _ in complete))
     w("PyTorch %s build configuration (`torch.__config__.show()`, `parallel_info()`):\n" % tv)
     w("```\n%s\n%s\n```\n" % (r0["torch"]["config"].strip(), r0["torch"]["parallel"].strip()))
 

@@ -154,7 +154,7 @@ final class DlrmBench {
       ObjectNode gather = res.putObject("gather");
       for (GatherCase c : CASES) {
         ObjectNode g = gather.putObject(c.name());
-        EmbeddingTables tables = randomTables(c, true);
+        EmbeddingTables tables = randomTables(c);
         g.put("fp32", gatherThroughput(dir, c, tables, new CpuBackendProvider(), Map.of(), pool, threads));
         g.put("fp32_native_kernel_off", gatherThroughput(dir, c, tables, new CpuBackendProvider(), NATIVE_OFF, pool, threads));
         g.put("int8", gatherThroughput(dir, c, tables, new CpuInt8BackendProvider(), Map.of(), pool, threads));
@@ -195,23 +195,22 @@ final class DlrmBench {
 
   /**
    * Random tables of case {@code c}, stored as a loaded model stores them (rows on cache lines, tables below G1's
-   * humongous size pinned in a shared array, {@link PinnedTables}), or, with
-   * {@code aligned} false, as plain arrays (rows 16 bytes into a line), to show what alignment is worth.
+   * humongous size pinned in a shared array, {@link PinnedTables}).
    */
-  static EmbeddingTables randomTables(GatherCase c, boolean aligned) {
+  static EmbeddingTables randomTables(GatherCase c) {
     CacheAlignedRows[] tables = new CacheAlignedRows[c.tables()];
     int[] sizes = new int[c.tables()];
     for (int t = 0; t < tables.length; t++) {
       SplittableRandom r = new SplittableRandom(t);
       int n = c.rows() * c.dim();
       sizes[t] = n;
-      tables[t] = aligned ? CacheAlignedRows.allocate(n) : new CacheAlignedRows(new float[n], 0);
+      tables[t] = CacheAlignedRows.allocate(n);
       float[] a = tables[t].array();
       for (int k = 0; k < n; k++) {
         a[tables[t].base() + k] = (float) r.nextDouble();
       }
     }
-    CacheAlignedRows[] w = aligned ? PinnedTables.pin(tables, sizes) : tables;
+    CacheAlignedRows[] w = PinnedTables.pin(tables, sizes);
     return new EmbeddingTables() {
       public int numTables() {
         return w.length;
