@@ -41,3 +41,39 @@ def test_unknown_graph_name_is_a_clear_error(spark):
         assert "gpt-huge" in str(e)
     else:
         raise AssertionError("expected ValueError")
+
+
+def test_trained_model_keeps_weights_saves_loads_and_exports_npy(spark, tmp_path):
+    import numpy as np
+
+    from sparkfusion.dagtrain import DagTrainModel
+
+    b = dagtrain.GraphBuilder(spark)
+    x = b.input("x", "float", 8)
+    y = b.input("y", "int")
+    b.softmaxCrossEntropy("loss", b.linear("head", b.relu("h", b.linear("fc1", x, 16)), 3), y)
+    g = b.build()
+    data = spark.createDataFrame(toy_rows(300), dagtrain.schema_for(spark, g))
+    seen = []
+    result = dagtrain.train(data, g, stages=2, steps=12, planner="even", micro_batches=2, micro_batch_size=16,
+                            learning_rate=0.01, seed=3, progress=seen.append)
+    assert seen and seen[-1].finished and seen[-1].steps_done == 12
+    assert seen[-1].losses == result.losses
+    model = result.model
+    assert model.parameter_names() == ["fc1.weight", "fc1.bias", "head.weight", "head.bias"]
+    w = model.parameter("fc1.weight")
+    assert w.shape == (8, 16) and w.dtype == np.float64
+    # numpy reads the exported files, equal to what the model holds
+    model.export_npy(str(tmp_path / "npy"))
+    for name in model.parameter_names():
+        assert np.array_equal(np.load(tmp_path / "npy" / (name + ".npy"), allow_pickle=False), model.parameter(name))
+    # transform appends the logits; a saved model loads back as the Python class with the same loss and outputs
+    out = model.transform(data).select("output").collect()
+    assert len(out) == 300 and len(out[0][0]) == 3
+    path = str(tmp_path / "model")
+    model.write().save(path)
+    loaded = DagTrainModel.load(path)
+    assert isinstance(loaded, DagTrainModel) and not loaded.hasSummary
+    assert loaded.loss(data) == model.loss(data)
+    assert loaded.history["losses"] == result.losses
+    assert [r[0] for r in loaded.transform(data).select("output").collect()] == [r[0] for r in out]

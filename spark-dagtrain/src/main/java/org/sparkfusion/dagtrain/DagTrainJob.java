@@ -139,6 +139,15 @@ public final class DagTrainJob {
     @Option(names = "--json", paramLabel = "<file>", description = "also write the training report as JSON (atomically)")
     String json;
 
+    @Option(names = "--save-model", paramLabel = "<path>",
+        description = "save the trained model (DagTrainModel: Spark ML metadata, graph, weights as .npy, history) to"
+            + " this Hadoop path, atomically; it must not exist")
+    String saveModel;
+
+    @Option(names = "--export-npy", paramLabel = "<dir>",
+        description = "write every trained parameter as <node>.<parameter>.npy with an index.json; it must not exist")
+    String exportNpy;
+
     @Option(names = "--plan-png", paramLabel = "<file>", description = "draw the plan's pipeline schedule as a PNG")
     String planPng;
 
@@ -247,17 +256,40 @@ public final class DagTrainJob {
     System.out.println("dagtrain: " + samples.size() + " training samples");
     DagTrainer trainer = o.trainer(graph);
     SparkConf conf = o.sparkConf();
+    // outputs are checked before any work: an existing path fails now, not after training
+    String[][] outputs = {{"--save-model", o.saveModel}, {"--export-npy", o.exportNpy}};
+    for (String[] out : outputs) {
+      if (out[1] != null && HadoopIO.fileSystem(new Path(out[1]), new Configuration()).exists(new Path(out[1]))) {
+        throw new IllegalArgumentException(out[0] + ": " + out[1] + " already exists");
+      }
+    }
     TrainingReport report;
     SparkSession spark = null;
     try {
+      DagTrainModel model;
       if (o.stages == 1) {
         // The reference: one process, no Spark needed (settings from --conf / defaults).
         TrainingSpec spec = trainer.spec(conf, 1);
-        report = trainer.fitInProcess(samples, spec);
+        model = trainer.fitInProcess(samples, spec);
       } else {
         spark = SparkSession.builder().config(conf).getOrCreate();
         SparkFusionKryoRegistrator.requireRegisteredIfKryo(spark.sparkContext().getConf());
-        report = trainer.fit(toDataFrame(spark, graph, samples));
+        model = trainer.fit(toDataFrame(spark, graph, samples));
+      }
+      report = model.summary();
+      if (o.saveModel != null || o.exportNpy != null) {
+        if (spark == null) {
+          // Spark ML's metadata writer needs a session; the in-process reference starts one only to save
+          spark = SparkSession.builder().config(conf).getOrCreate();
+        }
+        if (o.saveModel != null) {
+          model.write().save(o.saveModel);
+          System.out.println("dagtrain: saved the model to " + o.saveModel);
+        }
+        if (o.exportNpy != null) {
+          model.exportNpy(o.exportNpy);
+          System.out.println("dagtrain: wrote " + model.parameterNames().size() + " parameters as .npy to " + o.exportNpy);
+        }
       }
     } finally {
       if (spark != null) {

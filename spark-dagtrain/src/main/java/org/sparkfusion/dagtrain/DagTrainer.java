@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -19,37 +23,54 @@ import org.sparkfusion.dagtrain.transport.ConnectionAuth;
 import scala.reflect.ClassTag$;
 
 /**
- * Trains a {@link Graph} as a pipeline. Training data is a DataFrame with one column per graph input, named
+ * A Spark ML Estimator that trains a {@link Graph} as a pipeline and returns a {@link DagTrainModel} (the trained
+ * weights, a forward {@code transform}, save/load, the run's report and history). Training data is a DataFrame with one column per graph input, named
  * after it, holding the sample's flattened values (an array of numbers, or a number for scalar inputs); see
  * {@link #schemaFor(Graph)}. {@link #fit(Dataset)} runs one Spark barrier task per stage ({@link #stages(int)}
  * tasks; the cluster needs that many free task slots), measures links and op times, plans and trains;
- * {@link #fitInProcess(Dataset)} runs the same stages as threads of this JVM. Unset settings come from the
+ * {@link #fitInProcess(Dataset)} runs the same stages as threads of this JVM. Settings are Params
+ * ({@link DagTrainParams}; the fluent setters such as {@link #steps(int)} set them); unset ones come from the
  * session's {@code spark.sparkfusion.dagtrain.*} configuration ({@link DagTrainConfig}).
  */
-public final class DagTrainer {
+public final class DagTrainer extends Estimator<DagTrainModel> implements DagTrainParams {
   private static final Logger LOG = LoggerFactory.getLogger(DagTrainer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private final String uid;
+  private final Declared declared;
   private final Graph graph;
-  private String name = "custom";
-  private int steps = 20;
-  private int stages = 2;
-  private long seed = 1;
-  private Compression compression = new Compression.None();
-  private PlannerChoice planner = PlannerChoice.OPFENCE;
-  private Integer microBatches;
-  private Integer microBatchSize;
-  private String optimizer;
-  private Double learningRate;
-  private Schedule schedule;
+  private String evenHosts = "";
+  private transient volatile TrainingProgress progress;
+  private transient java.util.function.Consumer<TrainingProgress> progressCallback;
 
   public DagTrainer(Graph graph) {
-    this.graph = graph;
+    this(graph, Identifiable$.MODULE$.randomUID("dagtrainer"));
+  }
+
+  public DagTrainer(Graph graph, String uid) {
+    this.graph = java.util.Objects.requireNonNull(graph, "graph");
+    this.uid = uid;
+    this.declared = new Declared(this);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public Declared declared() {
+    return declared;
+  }
+
+  /** The graph this trainer trains. */
+  public Graph graph() {
+    return graph;
   }
 
   /** Name reported as "model". */
   public DagTrainer name(String n) {
-    this.name = n;
+    set(modelName(), n);
     return this;
   }
 
@@ -63,10 +84,11 @@ public final class DagTrainer {
     return this;
   }
 
-  private String evenHosts = "";
-
   public DagTrainer steps(int s) {
-    this.steps = s;
+    if (s < 1) {
+      throw new IllegalArgumentException("steps must be at least 1, got " + s);
+    }
+    set(steps(), s);
     return this;
   }
 
@@ -75,66 +97,115 @@ public final class DagTrainer {
     if (s < 1) {
       throw new IllegalArgumentException("stages must be at least 1, got " + s);
     }
-    this.stages = s;
+    set(stages(), s);
     return this;
   }
 
   public DagTrainer seed(long s) {
-    this.seed = s;
+    set(seed(), s);
     return this;
   }
 
   /** none, topk:F, randomk:F, int8 or adatopk; parsed here, so a bad value fails before anything runs. */
   public DagTrainer compression(String c) {
-    this.compression = Compression.parse(c);
+    Compression.parse(c);
+    set(compression(), c);
     return this;
   }
 
   DagTrainer compression(Compression c) {
-    this.compression = java.util.Objects.requireNonNull(c, "compression");
+    set(compression(), java.util.Objects.requireNonNull(c, "compression").label());
     return this;
   }
 
   /** opfence (default) or even. */
   public DagTrainer planner(String p) {
-    this.planner = PlannerChoice.parse(p);
+    PlannerChoice.parse(p);
+    set(planner(), p);
     return this;
   }
 
   DagTrainer planner(PlannerChoice p) {
-    this.planner = java.util.Objects.requireNonNull(p, "planner");
+    set(planner(), java.util.Objects.requireNonNull(p, "planner").label);
     return this;
   }
 
   public DagTrainer microBatches(int m) {
-    this.microBatches = m;
+    set(microBatches(), m);
     return this;
   }
 
   public DagTrainer microBatchSize(int b) {
-    this.microBatchSize = b;
+    set(microBatchSize(), b);
     return this;
   }
 
   public DagTrainer optimizer(String o) {
-    this.optimizer = o;
+    Optimizer.parse(o, 0.01);
+    set(optimizer(), o);
     return this;
   }
 
   /** gpipe or 1f1b (default: {@code spark.sparkfusion.dagtrain.schedule}). */
   public DagTrainer schedule(String s) {
-    this.schedule = Schedule.parse(s);
+    Schedule.parse(s);
+    set(schedule(), s);
     return this;
   }
 
   DagTrainer schedule(Schedule s) {
-    this.schedule = java.util.Objects.requireNonNull(s, "schedule");
+    set(schedule(), java.util.Objects.requireNonNull(s, "schedule").label);
     return this;
   }
 
   public DagTrainer learningRate(double lr) {
-    this.learningRate = lr;
+    set(learningRate(), lr);
     return this;
+  }
+
+  /** Column the trained model's {@code transform} writes (default "output"). */
+  public DagTrainer outputCol(String c) {
+    set(outputCol(), c);
+    return this;
+  }
+
+  /** Node whose value the trained model's {@code transform} outputs (default: the loss's input, the logits). */
+  public DagTrainer outputNode(String n) {
+    Inference.checkNode(graph, n);
+    set(outputNode(), n);
+    return this;
+  }
+
+  /**
+   * Called on the driver whenever the running fit's {@link TrainingProgress} advances (with each executor heartbeat
+   * that carries new steps), and once when it finishes; not a Param, not saved.
+   */
+  public DagTrainer onProgress(java.util.function.Consumer<TrainingProgress> callback) {
+    this.progressCallback = callback;
+    return this;
+  }
+
+  /** The progress of the fit running now, or of the last one; null before the first fit. */
+  public TrainingProgress progress() {
+    return progress;
+  }
+
+  @Override
+  public DagTrainer copy(ParamMap extra) {
+    DagTrainer t = new DagTrainer(graph, uid);
+    t.evenHosts = evenHosts;
+    t.progressCallback = progressCallback;
+    return copyValues(t, extra);
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    for (Node in : graph.nodes().stream().filter(Node::isInput).toList()) {
+      DagTrainModel.checkInputColumn(schema, in);
+    }
+    // what the fitted model's transform appends
+    return schema.add(DataTypes.createStructField(getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false),
+        false));
   }
 
   /** The DataFrame schema training data must have: one float array column per graph input. */
@@ -166,16 +237,16 @@ public final class DagTrainer {
     Map<String, String> c = scala.jdk.javaapi.CollectionConverters.asJava(all);
     TrainingSpec s = new TrainingSpec();
     s.graphJson = graph.toJson();
-    s.steps = steps;
-    s.microBatches = microBatches != null ? microBatches : DagTrainConfig.MICRO_BATCHES.get(c);
-    s.microBatchSize = microBatchSize != null ? microBatchSize : DagTrainConfig.MICRO_BATCH_SIZE.get(c);
-    // the session key is checked by its ConfigEntry and turned into the type once, here
-    s.schedule = schedule != null ? schedule : Schedule.parse(DagTrainConfig.SCHEDULE.get(c));
-    s.optimizer = optimizer != null ? optimizer : DagTrainConfig.OPTIMIZER.get(c);
-    s.learningRate = learningRate != null ? learningRate : DagTrainConfig.LEARNING_RATE.get(c);
-    s.seed = seed;
-    s.compression = compression;
-    s.planner = planner;
+    s.steps = getSteps();
+    s.microBatches = isSet(microBatches()) ? (Integer) $(microBatches()) : DagTrainConfig.MICRO_BATCHES.get(c);
+    s.microBatchSize = isSet(microBatchSize()) ? (Integer) $(microBatchSize()) : DagTrainConfig.MICRO_BATCH_SIZE.get(c);
+    // Params and session keys are checked where they are set and turned into their types once, here
+    s.schedule = Schedule.parse(isSet(schedule()) ? $(schedule()) : DagTrainConfig.SCHEDULE.get(c));
+    s.optimizer = isSet(optimizer()) ? $(optimizer()) : DagTrainConfig.OPTIMIZER.get(c);
+    s.learningRate = isSet(learningRate()) ? (Double) $(learningRate()) : DagTrainConfig.LEARNING_RATE.get(c);
+    s.seed = getSeed();
+    s.compression = Compression.parse(getCompression());
+    s.planner = PlannerChoice.parse(getPlanner());
     s.tasks = tasks;
     s.minStages = DagTrainConfig.MIN_STAGES.get(c);
     s.evenHosts = evenHosts;
@@ -199,30 +270,70 @@ public final class DagTrainer {
   /**
    * Trains on the cluster: one barrier task per stage, data sent to the first task, links measured and the
    * plan made at start, parameters checkpointed when {@code spark.sparkfusion.dagtrain.checkpoint.dir} is set
-   * (a retried barrier stage resumes from the latest complete checkpoint).
+   * (a retried barrier stage resumes from the latest complete checkpoint). Returns the trained model, whose
+   * {@link DagTrainModel#summary()} is the run's report; {@link #progress()} shows the steps while it runs.
    */
-  public TrainingReport fit(Dataset<Row> data) {
+  @Override
+  public DagTrainModel fit(Dataset<?> dataset) {
+    Dataset<Row> data = dataset.toDF();
+    transformSchema(data.schema());
     SparkSession spark = data.sparkSession();
+    int stages = getStages();
+    String name = getModelName();
     checkCapacity(spark.sparkContext());
     TrainingSpec spec = spec(spark, stages);
     checkMemory(spec);
     // a fresh secret per run: the tasks' connections to each other must prove they hold it (ConnectionAuth)
     spec.connectionSecret = ConnectionAuth.newSecret();
+    TrainingProgress live = new TrainingProgress(spec.steps);
+    this.progress = live;
+    CollectionAccumulator<double[]> acc = new CollectionAccumulator<>();
+    spark.sparkContext().register(acc, "dagtrain " + name + " progress");
+    ProgressListener listener = new ProgressListener(acc.id(), live, progressCallback);
+    spark.sparkContext().addSparkListener(listener);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    jsc.setJobDescription("dagtrain " + name + ": read training data and send it to the first stage");
-    JavaRDD<Sample> samples = data.toJavaRDD().map(new RowToSample(graph)).zipWithIndex().mapToPair(new KeyedByZero())
-        .partitionBy(new AllToFirstPartition(stages)).values();
-    jsc.setJobDescription("dagtrain " + name + ": measure links, plan and train " + steps + " steps on " + stages
-        + " barrier tasks (" + planner.label + ", " + compression.label() + ")");
-    long start = System.nanoTime();
-    // The shuffle after the barrier stage makes it a ShuffleMapStage, which Spark retries as a whole after a
-    // task failure (a barrier ResultStage would not be retried); the retry resumes from the checkpoint.
-    List<String> results = new JavaRDD<String>(samples.rdd().barrier()
-        .mapPartitions(new BarrierTrainTask(spec), false, ClassTag$.MODULE$.apply(String.class)),
-        ClassTag$.MODULE$.apply(String.class)).repartition(1).collect();
-    jsc.setJobDescription(null);
-    double wall = (System.nanoTime() - start) / 1e9;
-    return assemble(spec, results, wall);
+    TrainingReport report = null;
+    try {
+      jsc.setJobDescription("dagtrain " + name + ": read training data and send it to the first stage");
+      JavaRDD<Sample> samples = data.toJavaRDD().map(new RowToSample(graph)).zipWithIndex()
+          .mapToPair(new KeyedByZero()).partitionBy(new AllToFirstPartition(stages)).values();
+      jsc.setJobDescription("dagtrain " + name + ": measure links, plan and train " + spec.steps + " steps on "
+          + stages + " barrier tasks (" + spec.planner.label + ", " + spec.compression.label() + ")");
+      long start = System.nanoTime();
+      // The shuffle after the barrier stage makes it a ShuffleMapStage, which Spark retries as a whole after a
+      // task failure (a barrier ResultStage would not be retried); the retry resumes from the checkpoint.
+      List<byte[]> results = new JavaRDD<byte[]>(samples.rdd().barrier()
+          .mapPartitions(new BarrierTrainTask(spec, acc), false, ClassTag$.MODULE$.apply(byte[].class)),
+          ClassTag$.MODULE$.apply(byte[].class)).repartition(1).collect();
+      double wall = (System.nanoTime() - start) / 1e9;
+      List<String> summaries = new ArrayList<>();
+      List<TrainedWeights> parts = new ArrayList<>();
+      for (byte[] r : results) {
+        Object[] d = BarrierTrainTask.decode(r);
+        summaries.add((String) d[0]);
+        byte[] w = (byte[]) d[1];
+        if (w.length > 0) {
+          parts.add(TrainedWeights.decode(w, graph));
+        }
+      }
+      report = assemble(spec, summaries, wall);
+      return model(report, TrainedWeights.merge(graph, parts));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("could not read the training tasks' parameters: " + e.getMessage(), e);
+    } finally {
+      jsc.setJobDescription(null);
+      spark.sparkContext().removeSparkListener(listener);
+      live.finish(report);
+      if (progressCallback != null && report != null) {
+        progressCallback.accept(live);
+      }
+    }
+  }
+
+  private DagTrainModel model(TrainingReport report, TrainedWeights weights) {
+    DagTrainModel m = new DagTrainModel(uid, graph, weights, report);
+    copyValues(m, ParamMap.empty());
+    return m.setParent(this);
   }
 
   /** How long {@link #checkCapacity} waits for executors to register when the configuration does not say. */
@@ -235,7 +346,8 @@ public final class DagTrainer {
    * {@link #REGISTRATION_WAIT_MILLIS}.
    */
   void checkCapacity(org.apache.spark.SparkContext sc) {
-    StageCapacity.checkOps(graph, name, stages);
+    int stages = getStages();
+    StageCapacity.checkOps(graph, getModelName(), stages);
     Map<String, String> conf = new java.util.HashMap<>();
     for (scala.Tuple2<String, String> t : sc.getConf().getAll()) {
       conf.put(t._1(), t._2());
@@ -337,6 +449,7 @@ public final class DagTrainer {
       }
       double seconds = last.path("seconds").asDouble(wall);
       double throughput = losses.size() * (double) spec.microBatches * spec.microBatchSize / Math.max(seconds, 1e-9);
+      String name = getModelName();
       LOG.info("dagtrain {}: {} stage(s), {} steps, final loss {}, {} s, {} samples/s", name, k, losses.size(),
           losses.isEmpty() ? "n/a" : String.format("%.4f", losses.get(losses.size() - 1)), String.format("%.1f", seconds),
           String.format("%.1f", throughput));
@@ -348,7 +461,7 @@ public final class DagTrainer {
   }
 
   /** Trains in this JVM: the stages of an OP-Fence (or even) plan as threads, linked in memory. */
-  public TrainingReport fitInProcess(Dataset<Row> data) throws Exception {
+  public DagTrainModel fitInProcess(Dataset<Row> data) throws Exception {
     List<Sample> samples = new ArrayList<>();
     RowToSample conv = new RowToSample(graph);
     // collectAsList rather than toLocalIterator: the latter ships Spark-internal arrays that a session with
@@ -356,11 +469,11 @@ public final class DagTrainer {
     for (Row row : data.collectAsList()) {
       samples.add(conv.call(row));
     }
-    return fitInProcess(samples, spec(data.sparkSession(), stages));
+    return fitInProcess(samples, spec(data.sparkSession(), getStages()));
   }
 
-  TrainingReport fitInProcess(List<Sample> samples, TrainingSpec spec) throws Exception {
-    StageCapacity.checkOps(graph, name, spec.tasks);
+  DagTrainModel fitInProcess(List<Sample> samples, TrainingSpec spec) throws Exception {
+    StageCapacity.checkOps(graph, getModelName(), spec.tasks);
     TrainOptions o = spec.options();
     double[] times = WorkloadEstimator.calibrate(graph, o.microBatchSize(), 3, o.seed());
     double[][] rates = LinkRates.parse(spec.linkRates, spec.tasks);
@@ -392,7 +505,11 @@ public final class DagTrainer {
     for (LinkStat l : r.links()) {
       links.add(new TrainingReport.Link(l.fromExecutor(), l.toExecutor(), l.bytes(), l.keptFraction()));
     }
-    return new TrainingReport(name, ex.length, spec.compression.label(), r.losses(), r.elapsedSeconds(), 0, r.seconds(),
-        r.samplesPerSecond(), links, plan.toJson());
+    TrainingReport report = new TrainingReport(getModelName(), ex.length, spec.compression.label(), r.losses(),
+        r.elapsedSeconds(), 0, r.seconds(), r.samplesPerSecond(), links, plan.toJson());
+    TrainingProgress done = new TrainingProgress(spec.steps);
+    done.finish(report);
+    this.progress = done;
+    return model(report, r.weights());
   }
 }

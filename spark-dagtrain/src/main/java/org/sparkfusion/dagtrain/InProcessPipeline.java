@@ -76,6 +76,11 @@ final class InProcessPipeline {
       peak[s] = workers[s].runner.peakInFlight;
       peakBytes[s] = workers[s].runner.peakInFlightBytes;
     }
-    return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0, compute, peak, peakBytes);
+    List<TrainedWeights> parts = new ArrayList<>();
+    for (StageWorker w : workers) {
+      parts.add(TrainedWeights.of(w.runner.params));
+    }
+    return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0, compute, peak, peakBytes,
+        TrainedWeights.merge(graph, parts));
   }
 }

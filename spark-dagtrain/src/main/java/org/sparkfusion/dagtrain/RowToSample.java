@@ -11,7 +11,11 @@ final class RowToSample implements Function<Row, Sample> {
   private final int[] sizes;
 
   RowToSample(Graph graph) {
-    List<Node> inputs = graph.nodes().stream().filter(Node::isInput).toList();
+    this(graph.nodes().stream().filter(Node::isInput).toList());
+  }
+
+  /** Reads only these inputs (the model's transform needs the features, not the label). */
+  RowToSample(List<Node> inputs) {
     names = inputs.stream().map(Node::name).toArray(String[]::new);
     sizes = inputs.stream().mapToInt(n -> n.output().elements()).toArray();
   }

@@ -30,10 +30,15 @@ final class TaskSession {
   private final BarrierTaskContext ctx;
   private final int me;
   private final int n;
+  /** Step records {step, loss, elapsed} of the last stage, seen by the driver through heartbeats; may be null. */
+  private final org.apache.spark.util.CollectionAccumulator<double[]> progress;
+  /** This task's stage's trained parameters after the last step ({@link TrainedWeights#encode}), or empty. */
+  byte[] weights = new byte[0];
 
-  TaskSession(TrainingSpec spec, BarrierTaskContext ctx) {
+  TaskSession(TrainingSpec spec, BarrierTaskContext ctx, org.apache.spark.util.CollectionAccumulator<double[]> progress) {
     this.spec = spec;
     this.ctx = ctx;
+    this.progress = progress;
     this.me = ctx.partitionId();
     this.n = ctx.getTaskInfos().length;
   }
@@ -352,7 +357,11 @@ final class TaskSession {
       double loss = worker.runStep(step);
       double secs = (System.nanoTime() - s0) / 1e9;
       losses.add(loss);
-      elapsed.add((System.nanoTime() - start) / 1e9);
+      double since = (System.nanoTime() - start) / 1e9;
+      elapsed.add(since);
+      if (progress != null && stage == k - 1) {
+        progress.add(new double[] {step, loss, since});
+      }
       StepTiming t = worker.last;
       long frames1 = net.frameDecodeNanos.sum();
       tWall.add(t.wall);
@@ -380,6 +389,7 @@ final class TaskSession {
     }
     result.put("seconds", (System.nanoTime() - start) / 1e9);
     result.put("compute_seconds", worker.computeSeconds);
+    weights = TrainedWeights.of(runner.params).encode();
     net.flush();
     result.put("bytes_next", stage + 1 < k ? net.bytesSent(execOf[stage + 1]) - probeNext : 0);
     result.put("bytes_previous", stage > 0 ? net.bytesSent(execOf[stage - 1]) - probePrev : 0);

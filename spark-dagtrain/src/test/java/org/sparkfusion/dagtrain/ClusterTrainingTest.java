@@ -32,7 +32,7 @@ class ClusterTrainingTest {
     spark.conf().set(DagTrainConfig.SCHEDULE.key(), "1f1b");
     TrainingReport r;
     try {
-      r = trainer(g).fit(data);
+      r = trainer(g).fit(data).summary();
     } finally {
       spark.conf().unset(DagTrainConfig.SCHEDULE.key());
     }
@@ -60,8 +60,8 @@ class ClusterTrainingTest {
   @Test void twoExecutorPipelineMatchesOneProcessStepForStep(SparkSession spark) throws Exception {
     Graph g = Synthetic.model(10, 4, 16);
     Dataset<Row> data = TestData.synthetic(spark, g, 512, 5);
-    TrainingReport oneProcess = trainer(g).stages(1).fitInProcess(data);
-    TrainingReport pipeline = trainer(g).fit(data);
+    TrainingReport oneProcess = trainer(g).stages(1).fitInProcess(data).summary();
+    TrainingReport pipeline = trainer(g).fit(data).summary();
     assertThat(pipeline.stages()).isEqualTo(2);
     assertThat(pipeline.losses()).hasSize(STEPS);
     for (int s = 0; s < STEPS; s++) {
@@ -72,7 +72,7 @@ class ClusterTrainingTest {
   @Test void failedStageTaskResumesFromTheLastCheckpointAndMatchesAnUninterruptedRun(SparkSession spark) {
     Graph g = Synthetic.model(10, 4, 16);
     Dataset<Row> data = TestData.synthetic(spark, g, 512, 5);
-    TrainingReport reference = trainer(g).fit(data);
+    TrainingReport reference = trainer(g).fit(data).summary();
     String dir = TestDirs.newDir("dagtrain-ckpt").toUri().toString();
     spark.conf().set(DagTrainConfig.CHECKPOINT_DIR.key(), dir);
     spark.conf().set(DagTrainConfig.CHECKPOINT_EVERY.key(), "3");
@@ -80,7 +80,7 @@ class ClusterTrainingTest {
     spark.conf().set(DagTrainConfig.FAIL_STAGE.key(), "1");
     TrainingReport resumed;
     try {
-      resumed = trainer(g).fit(data);
+      resumed = trainer(g).fit(data).summary();
     } finally {
       spark.conf().unset(DagTrainConfig.CHECKPOINT_DIR.key());
       spark.conf().unset(DagTrainConfig.CHECKPOINT_EVERY.key());

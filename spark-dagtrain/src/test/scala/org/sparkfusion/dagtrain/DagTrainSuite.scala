@@ -47,7 +47,7 @@ class DagTrainSuite extends AnyFunSuite {
       }
       val df = spark.createDataFrame(rows.asJava, DagTrainer.schemaFor(g))
       val report = new DagTrainer(g).stages(2).planner("even").steps(30).microBatches(2).microBatchSize(16)
-        .learningRate(0.05).fitInProcess(df)
+        .learningRate(0.05).fitInProcess(df).summary()
       val losses = report.losses().asScala.map(_.doubleValue)
       assert(losses.size == 30)
       assert(losses.takeRight(5).sum < 0.7 * losses.take(5).sum)

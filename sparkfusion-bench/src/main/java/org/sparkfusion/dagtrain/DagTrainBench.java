@@ -566,7 +566,7 @@ final class DagTrainBench {
         for (Setting s : runOrder(settings)) {
           spark.conf().set(DagTrainConfig.MIN_STAGES.key(), Integer.toString(s.minStages()));
           TrainingReport r = new DagTrainer(graph).name(bm.name()).stages(3).planner(s.planner()).compression(s.compression())
-              .evenHosts(s.evenHosts()).steps(steps).microBatches(micro).microBatchSize(batch).seed(1).fit(data);
+              .evenHosts(s.evenHosts()).steps(steps).microBatches(micro).microBatchSize(batch).seed(1).fit(data).summary();
           System.out.println("== testbed " + profile + " " + s.label() + ": " + r);
           reports.put(s.label(), r);
           plans.put(s.label(), Plan.fromJson(r.planJson(), graph));
