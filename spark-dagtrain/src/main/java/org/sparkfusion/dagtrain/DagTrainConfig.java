@@ -36,8 +36,9 @@ public final class DagTrainConfig implements ConfigTable {
       "Memory per executor the planner may use for a stage, in MB; 0 means half of the executor heap.")
       .checkedBy(v -> v >= 0, "non-negative");
   public static final ConfigEntry<String> LINK_RATES = ConfigEntry.string(P + "linkRates", "",
-      "Rate limits inside the transport, e.g. '*:100mbps' or '0-1:8mbps,1-2:1gbps' (task indices, both directions);"
-          + " for tests and emulation.");
+      "Rate limits inside the transport, e.g. '*:100mbps' or '0-1:8mbps,1-2:1gbps' (task indices, both directions),"
+          + " each optionally with a round-trip time, '0-1:8mbit/100ms' (half of it delays each direction); for tests"
+          + " and emulation (cluster runs; in-process runs apply the rates only).");
   public static final ConfigEntry<Integer> MAX_MESSAGE_MB = ConfigEntry.integer(P + "maxMessageMb", 256,
       "Largest accepted message payload; larger frames are rejected as corrupt.").checkedBy(v -> v >= 1, "at least 1");
   public static final ConfigEntry<Integer> PROBE_KB = ConfigEntry.integer(P + "probeKb", 1024,

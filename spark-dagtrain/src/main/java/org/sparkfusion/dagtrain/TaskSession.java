@@ -48,6 +48,13 @@ final class TaskSession {
     String host = SparkEnv.get() == null ? "127.0.0.1" : SparkEnv.get().blockManager().blockManagerId().host();
     try (NettyTransport net = new NettyTransport(me, host, spec.maxMessageMb << 20, spec.peerTimeoutMillis,
         spec.connectionSecret)) {
+      // the emulated delay of frames *to* this task: column me of the delay matrix
+      double[][] delays = LinkRates.delays(spec.linkRates, n);
+      double[] fromPeers = new double[n];
+      for (int j = 0; j < n; j++) {
+        fromPeers[j] = delays[j][me];
+      }
+      net.delays(fromPeers);
       String[] addresses = ctx.allGather(net.address());
       net.connect(addresses, LinkRates.parse(spec.linkRates, n)[me]);
       ctx.barrier();

@@ -82,6 +82,35 @@ public final class NettyTransport implements AutoCloseable {
     server = sb.bind(new InetSocketAddress(host, 0)).sync().channel();
   }
 
+  /**
+   * Emulated one-way propagation delay of what each peer sends to this task, in nanoseconds (0 = none): every frame
+   * from peer j (data, pings, probes and their replies, goodbyes, errors) is handled that long after it arrived, on
+   * the connection's event loop, so frames stay in order and a link keeps its rate (frames in flight overlap the
+   * delay, as on a long line); a ping's round trip is the two directions' delays. Set before {@link #connect}.
+   */
+  private volatile long[] delayNanos = new long[0];
+
+  /** {@code oneWaySeconds[j]}: the delay of frames from task j to this one (see {@link #delayNanos}). */
+  public void delays(double[] oneWaySeconds) {
+    long[] d = new long[oneWaySeconds.length];
+    for (int j = 0; j < d.length; j++) {
+      d[j] = Math.round(oneWaySeconds[j] * 1e9);
+    }
+    this.delayNanos = d;
+  }
+
+  /** Runs {@code r} on the channel's event loop after the emulated delay from {@code peer}, or now without one. */
+  private void afterDelay(ChannelHandlerContext ctx, int peer, Runnable r) {
+    long[] d = delayNanos;
+    long nanos = peer >= 0 && peer < d.length ? d[peer] : 0;
+    if (nanos <= 0) {
+      r.run();
+    } else {
+      // equal delays keep arrival order: Netty runs scheduled tasks by deadline, ties in submission order
+      ctx.executor().schedule(r, nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
   /** host:port others connect to. */
   public String address() {
     InetSocketAddress a = (InetSocketAddress) server.localAddress();
@@ -357,6 +386,10 @@ public final class NettyTransport implements AutoCloseable {
         authenticate(ctx, msg);
         return;
       }
+      afterDelay(ctx, peer, () -> handle(ctx, msg));
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof FrameDecoder.Truncated t) {
         if (peer >= 0) {
           inbox.fail(peer, "truncated frame from task " + peer + ": connection closed with " + t.bytes()
@@ -381,6 +414,11 @@ public final class NettyTransport implements AutoCloseable {
       if (deadline != null) {
         deadline.cancel(false);
       }
+      // after the frames still travelling on the emulated line (a goodbye among them)
+      afterDelay(ctx, peer, this::closed);
+    }
+
+    private void closed() {
       if (peer >= 0 && !saidBye.containsKey(peer) && !closing) {
         inbox.fail(peer, "task " + peer + " (" + (addresses == null ? "?" : addresses[peer])
             + ") closed its connection mid-training: the peer vanished");
@@ -483,13 +521,19 @@ public final class NettyTransport implements AutoCloseable {
     }
 
     @Override protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-      CompletableFuture<Frame> r = replies.remove(peer);
-      if (r != null && msg instanceof Frame f) {
-        r.complete(f);
-      }
+      afterDelay(ctx, peer, () -> {
+        CompletableFuture<Frame> r = replies.remove(peer);
+        if (r != null && msg instanceof Frame f) {
+          r.complete(f);
+        }
+      });
     }
 
     @Override public void channelInactive(ChannelHandlerContext ctx) {
+      afterDelay(ctx, peer, this::closed);
+    }
+
+    private void closed() {
       if (!closing && !saidBye.containsKey(peer)) {
         inbox.fail(peer, "connection to task " + peer + " closed: the peer vanished");
         CompletableFuture<Frame> r = replies.remove(peer);
