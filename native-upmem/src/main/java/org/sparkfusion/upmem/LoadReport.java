@@ -18,6 +18,7 @@ final class LoadReport {
   double modeledUsSum;
   double kernelUsSum;
   double transferUsSum;
+  double launchUsSum;
   double hostUsSum;
 
   LoadReport(String strategy, int nrDpus) {
@@ -42,6 +43,7 @@ final class LoadReport {
     modeledUsSum += latency.totalUs();
     kernelUsSum += latency.kernelUs;
     transferUsSum += latency.hostToDpuUs + latency.dpuToHostUs;
+    launchUsSum += latency.launchUs;
     hostUsSum += latency.hostUs;
   }
 
@@ -77,6 +79,11 @@ final class LoadReport {
     return originalLookups == 0 ? 0 : (double) served / originalLookups;
   }
 
+  /** Mean modeled DPU-side time per batch (transfers + launch + slowest DPU's kernel), microseconds. */
+  double dpuSideUs() {
+    return batches == 0 ? 0 : (kernelUsSum + transferUsSum + launchUsSum) / batches;
+  }
+
   double modeledBatchLatencyUs() {
     return batches == 0 ? 0 : modeledUsSum / batches;
   }
@@ -91,9 +98,9 @@ final class LoadReport {
     s.append(String.format(Locale.ROOT, "  replica share: %.3f (original lookups served by hot-row replicas, balanced)%n",
         replicaShare()));
     s.append(String.format(Locale.ROOT,
-        "  MODELED batch latency on UPMEM hardware: %.1f us (kernel %.1f, transfers %.1f, host measured %.1f)%n",
-        modeledBatchLatencyUs(), kernelUsSum / Math.max(1, batches), transferUsSum / Math.max(1, batches),
-        hostUsSum / Math.max(1, batches)));
+        "  MODELED batch latency on UPMEM hardware: %.1f us (kernel %.1f, transfers %.1f, launch %.1f assumed, "
+        + "host measured %.1f)%n", modeledBatchLatencyUs(), kernelUsSum / Math.max(1, batches),
+        transferUsSum / Math.max(1, batches), launchUsSum / Math.max(1, batches), hostUsSum / Math.max(1, batches)));
     s.append("  dpu  rows  lookups  bytes  cache_served\n");
     int shown = Math.min(nrDpus, 16);
     for (int d = 0; d < shown; d++) {

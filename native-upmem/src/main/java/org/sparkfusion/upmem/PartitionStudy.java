@@ -62,6 +62,40 @@ final class PartitionStudy {
     return report;
   }
 
+  /**
+   * The evaluated batches' load and modeled DPU-side latency only (no host time): deterministic, so a benchmark
+   * computes it once per configuration and measures the host part separately ({@link #hostRoutingUs}).
+   */
+  LoadReport modeled(Placement placement) {
+    LoadReport report = new LoadReport(placement.strategy.id, placement.nrDpus);
+    for (int d = 0; d < placement.nrDpus; d++) {
+      report.shardRows[d] = placement.rowsOn(d);
+    }
+    Router router = new Router(placement);
+    CostModel model = new CostModel(tasklets, HardwareFigures.DPUS_PER_RANK);
+    for (Batch b : trace.batches.subList(profileBatches, trace.batches.size())) {
+      DpuBatch routed = router.route(b);
+      KernelCounts k = KernelCounts.of(routed, placement.rowWords);
+      long[] bytes = CostModel.transferBytes(routed, placement.rowWords);
+      report.add(routed, k, model.batch(k, bytes[0], bytes[1], 0));
+    }
+    return report;
+  }
+
+  /**
+   * Measured host routing time: one pass of a fresh router over the evaluated batches on this thread,
+   * microseconds per batch (one sample; callers repeat it in rounds and take the median).
+   */
+  double hostRoutingUs(Placement placement) {
+    Router r = new Router(placement);
+    List<Batch> eval = trace.batches.subList(profileBatches, trace.batches.size());
+    long t0 = System.nanoTime();
+    for (Batch b : eval) {
+      r.route(b);
+    }
+    return (System.nanoTime() - t0) / 1e3 / eval.size();
+  }
+
   LoadReport evaluate(Placement placement) {
     LoadReport report = new LoadReport(placement.strategy.id, placement.nrDpus);
     for (int d = 0; d < placement.nrDpus; d++) {

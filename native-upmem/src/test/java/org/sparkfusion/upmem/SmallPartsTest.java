@@ -69,10 +69,22 @@ class SmallPartsTest {
     CostModel.Latency l = m.batch(k, 1000, 2000, 0);
     assertThat(l.kernelUs).isCloseTo(dmaCycles / 350.0, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(l.slowestDpu).isEqualTo(1);
-    assertThat(l.hostToDpuUs).isCloseTo(1000.0 * 2 / 6.68e9 * 1e6, org.assertj.core.data.Offset.offset(1e-12));
+    // two DPUs of a rank: the published 1-DPU figure scaled by the power law through the 64-DPU rank figure
+    double exp = Math.log(6.68 / 0.33) / Math.log(64);
+    assertThat(l.hostToDpuUs).isCloseTo(1000.0 * 2 / (0.33e9 * Math.pow(2, exp)) * 1e6,
+        org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(l.launchUs).isEqualTo(HardwareFigures.LAUNCH_OVERHEAD_US_ASSUMED);
+    assertThat(l.dpuSideUs()).isCloseTo(l.hostToDpuUs + l.kernelUs + l.dpuToHostUs + l.launchUs,
+        org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(new CostModel(16, 64).batch(forRank(), 1000, 2000, 0).hostToDpuUs)
+        .isCloseTo(1000.0 * 64 / 6.68e9 * 1e6, org.assertj.core.data.Offset.offset(1e-9));
     // 4 tasklets cannot fill the pipeline: issue-bound at 11/4 cycles per instruction
     k.instructions[1] = 100_000;
     assertThat(new CostModel(4, 64).kernelCycles(k, 1)).isEqualTo(100_000 * 11 / 4.0);
+  }
+
+  private static KernelCounts forRank() {
+    return new KernelCounts(64);
   }
 
   @Test
