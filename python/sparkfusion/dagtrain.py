@@ -99,6 +99,8 @@ class TrainingResult:
     plan_json: str
     report_json: str
     model: "DagTrainModel"
+    #: why training ended: "steps" (all ran), "target" (``target_loss`` reached) or "budget" (``max_seconds`` spent)
+    stop_reason: str = "steps"
 
 
 @dataclass(frozen=True)
@@ -227,12 +229,15 @@ def train(data: DataFrame, g: Union[str, Any], *, stages: int = 2, steps: int = 
           planner: str = "opfence", compression: str = "none", name: str = "python",
           micro_batches: Optional[int] = None, micro_batch_size: Optional[int] = None,
           learning_rate: Optional[float] = None, optimizer: Optional[str] = None,
-          schedule: Optional[str] = None,
+          schedule: Optional[str] = None, target_loss: Optional[float] = None,
+          max_seconds: Optional[float] = None,
           progress: Optional[Callable[[Progress], None]] = None) -> TrainingResult:
     """Trains graph ``g`` on ``data`` as a ``stages``-stage pipeline over the session's executors (one barrier
     task per stage) for ``steps`` optimizer steps, and returns the loss history and the trained model.
 
     Options left None fall back to the session's ``spark.sparkfusion.dagtrain.*`` settings (docs/dagtrain.md).
+    ``steps`` is a limit: with ``target_loss`` training stops once the mean loss of the last 5 steps is at or below
+    it, with ``max_seconds`` after the first step that ends that many seconds in (``result.stop_reason`` says why).
     ``progress`` is called with a :class:`Progress` whenever the driver sees new steps (with each executor
     heartbeat) and once at the end, e.g. to drive a progress bar.
     """
@@ -249,6 +254,10 @@ def train(data: DataFrame, g: Union[str, Any], *, stages: int = 2, steps: int = 
         trainer.optimizer(optimizer)
     if schedule is not None:
         trainer.schedule(schedule)
+    if target_loss is not None:
+        trainer.targetLoss(float(target_loss))
+    if max_seconds is not None:
+        trainer.maxSeconds(float(max_seconds))
     if progress is not None:
         with _ProgressPoller(trainer, progress):
             jmodel = trainer.fit(data._jdf)
@@ -261,4 +270,4 @@ def train(data: DataFrame, g: Union[str, Any], *, stages: int = 2, steps: int = 
                           [float(v) for v in java_list(report.elapsedSeconds())], int(report.startStep()),
                           int(report.stages()), float(report.finalLoss()), float(report.seconds()),
                           float(report.throughput()), links, str(report.planJson()), str(report.toJson()),
-                          DagTrainModel(jmodel))
+                          DagTrainModel(jmodel), str(report.stopReason()))

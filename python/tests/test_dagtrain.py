@@ -32,6 +32,15 @@ def test_train_two_stages_loss_falls(spark):
     first, last = sum(result.losses[:3]) / 3, sum(result.losses[-3:]) / 3
     assert last < first, (first, last)
     assert result.links and all(0 < l.kept_fraction <= 1 for l in result.links)
+    assert result.stop_reason == "steps"
+
+    # the same run told to stop at a loss it reaches part-way: it ends at the first step whose 5-step mean is there
+    target = sum(result.losses[10:15]) / 5
+    expected = next(s for s in range(4, 25) if sum(result.losses[s - 4:s + 1]) / 5 <= target)
+    stopped = dagtrain.train(data, g, stages=2, steps=25, planner="even", compression="topk:0.5", micro_batches=2,
+                             micro_batch_size=16, learning_rate=0.01, seed=3, target_loss=target)
+    assert stopped.stop_reason == "target"
+    assert stopped.losses == result.losses[:expected + 1]
 
 
 def test_unknown_graph_name_is_a_clear_error(spark):

@@ -49,7 +49,7 @@ final class CausalSelfAttentionOp extends Op {
     for (int r = 0; r < n * t; r++) {
       System.arraycopy(p[1].data, 0, qkv, r * 3 * dim, 3 * dim);
     }
-    Blas.gemm(x.data, 0, p[0].data, 0, qkv, 0, n * t, dim, 3 * dim);
+    Gemm.nn(x.data, p[0].data, qkv, n * t, dim, 3 * dim);
     double[] probs = new double[n * heads * t * t];
     double[] o = new double[n * t * dim];
     // per (sequence, head): contiguous copies, so the products run through Blas's vectorised kernels
@@ -101,7 +101,7 @@ final class CausalSelfAttentionOp extends Op {
     for (int r = 0; r < n * t; r++) {
       System.arraycopy(p[3].data, 0, y.data, r * dim, dim);
     }
-    Blas.gemm(o, 0, p[2].data, 0, y.data, 0, n * t, dim, dim);
+    Gemm.nn(o, p[2].data, y.data, n * t, dim, dim);
     cache.a = qkv;
     cache.b = probs;
     cache.c = o;
@@ -123,14 +123,14 @@ final class CausalSelfAttentionOp extends Op {
     double[] probs = (double[]) cache.b;
     double[] o = (double[]) cache.c;
     int rows = n * t;
-    Blas.gemmAT(o, 0, g.data, 0, gP[2].data, 0, rows, dim, dim);
+    Gemm.tn(o, g.data, gP[2].data, rows, dim, dim);
     for (int r = 0; r < rows; r++) {
       for (int j = 0; j < dim; j++) {
         gP[3].data[j] += g.data[r * dim + j];
       }
     }
     double[] dO = new double[rows * dim];
-    Blas.gemmBT(g.data, 0, p[2].data, 0, dO, 0, rows, dim, dim);
+    Gemm.nt(g.data, p[2].data, dO, rows, dim, dim);
     double[] dqkv = new double[rows * 3 * dim];
     double[] dS = new double[t * t];
     double[] qc = new double[t * dh];
@@ -180,14 +180,14 @@ final class CausalSelfAttentionOp extends Op {
         }
       }
     }
-    Blas.gemmAT(x.data, 0, dqkv, 0, gP[0].data, 0, rows, dim, 3 * dim);
+    Gemm.tn(x.data, dqkv, gP[0].data, rows, dim, 3 * dim);
     for (int r = 0; r < rows; r++) {
       for (int j = 0; j < 3 * dim; j++) {
         gP[1].data[j] += dqkv[r * 3 * dim + j];
       }
     }
     if (gIn[0] != null) {
-      Blas.gemmBT(dqkv, 0, p[0].data, 0, gIn[0].data, 0, rows, 3 * dim, dim);
+      Gemm.nt(dqkv, p[0].data, gIn[0].data, rows, 3 * dim, dim);
     }
   }
 

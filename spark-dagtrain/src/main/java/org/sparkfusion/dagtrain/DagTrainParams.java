@@ -67,6 +67,16 @@ public interface DagTrainParams extends Params {
     return declared().outputCol;
   }
 
+  /** Stop once the mean loss of the last 5 steps is at or below this (unset: no target; steps is the limit). */
+  default DoubleParam targetLoss() {
+    return declared().targetLoss;
+  }
+
+  /** Stop after the first step that ends this many seconds into training (unset: no budget). */
+  default DoubleParam maxSeconds() {
+    return declared().maxSeconds;
+  }
+
   default Param<String> outputNode() {
     return declared().outputNode;
   }
@@ -119,6 +129,8 @@ public interface DagTrainParams extends Params {
     final Param<String> schedule;
     final Param<String> outputCol;
     final Param<String> outputNode;
+    final DoubleParam targetLoss;
+    final DoubleParam maxSeconds;
 
     Declared(Params owner) {
       modelName = new Param<>(owner, "modelName", "name of the model in logs and reports");
@@ -143,6 +155,10 @@ public interface DagTrainParams extends Params {
       outputCol = new Param<>(owner, "outputCol", "output column of the model's transform: the output node's value"
           + " per row, flattened (array of float)");
       outputNode = new Param<>(owner, "outputNode", "node whose value transform outputs; empty = the loss's input");
+      targetLoss = new DoubleParam(owner, "targetLoss", "stop once the mean loss of the last 5 steps is at or below"
+          + " this (unset: train all steps)", ParamValidators.inRange(-Double.MAX_VALUE, Double.MAX_VALUE));
+      maxSeconds = new DoubleParam(owner, "maxSeconds", "stop after the first step that ends this many seconds into"
+          + " training (unset: no time budget)", ParamValidators.inRange(0, Double.MAX_VALUE, false, true));
       owner.setDefault(modelName, "custom");
       owner.setDefault(steps, 20);
       owner.setDefault(stages, 2);

@@ -158,6 +158,24 @@ public final class DagTrainer extends Estimator<DagTrainModel> implements DagTra
     return this;
   }
 
+  /**
+   * Stops training once the mean loss of the last 5 steps is at or below {@code loss} (the step limit still applies):
+   * every stage stops after the same step, and {@link TrainingReport#stopReason()} says {@code target}.
+   */
+  public DagTrainer targetLoss(double loss) {
+    set(targetLoss(), loss);
+    return this;
+  }
+
+  /**
+   * Stops training after the first step that ends {@code seconds} after training started (the last stage's clock,
+   * from when all stages are ready): {@link TrainingReport#stopReason()} then says {@code budget}.
+   */
+  public DagTrainer maxSeconds(double seconds) {
+    set(maxSeconds(), seconds);
+    return this;
+  }
+
   public DagTrainer learningRate(double lr) {
     set(learningRate(), lr);
     return this;
@@ -260,6 +278,8 @@ public final class DagTrainer extends Estimator<DagTrainModel> implements DagTra
     s.probeKb = DagTrainConfig.PROBE_KB.get(c);
     s.warmUpSeconds = DagTrainConfig.WARM_UP_SECONDS.get(c);
     s.memoryBudgetMb = DagTrainConfig.MEMORY_BUDGET_MB.get(c);
+    s.stopRule = new StopRule(isSet(targetLoss()) ? (Double) $(targetLoss()) : Double.NaN,
+        isSet(maxSeconds()) ? (Double) $(maxSeconds()) : 0);
     s.failAtStep = DagTrainConfig.FAIL_AT_STEP.get(c);
     s.failStage = DagTrainConfig.FAIL_STAGE.get(c);
     LinkRates.parse(s.linkRates, tasks);
@@ -454,7 +474,7 @@ public final class DagTrainer extends Estimator<DagTrainModel> implements DagTra
           losses.isEmpty() ? "n/a" : String.format("%.4f", losses.get(losses.size() - 1)), String.format("%.1f", seconds),
           String.format("%.1f", throughput));
       return new TrainingReport(name, k, spec.compression.label(), losses, elapsed, last.path("start_step").asInt(), seconds,
-          throughput, links, planJson, timing);
+          throughput, links, planJson, timing).stoppedBy(last.path("stop_reason").asText("steps"));
     } catch (java.io.IOException e) {
       throw new IllegalStateException("could not read the training tasks' results", e);
     }
@@ -500,13 +520,13 @@ public final class DagTrainer extends Estimator<DagTrainModel> implements DagTra
       linkRates[s] = rates[ex[s]][ex[s + 1]];
     }
     TrainResult r = InProcessPipeline.train(graph, b, o.withSteps(spec.steps),
-        new SampleSource(graph, samples, o.microBatchSize(), o.seed()), lcs, linkRates);
+        new SampleSource(graph, samples, o.microBatchSize(), o.seed()), lcs, linkRates, spec.stopRule);
     List<TrainingReport.Link> links = new ArrayList<>();
     for (LinkStat l : r.links()) {
       links.add(new TrainingReport.Link(l.fromExecutor(), l.toExecutor(), l.bytes(), l.keptFraction()));
     }
     TrainingReport report = new TrainingReport(getModelName(), ex.length, spec.compression.label(), r.losses(),
-        r.elapsedSeconds(), 0, r.seconds(), r.samplesPerSecond(), links, plan.toJson());
+        r.elapsedSeconds(), 0, r.seconds(), r.samplesPerSecond(), links, plan.toJson()).stoppedBy(r.stopReason().label());
     TrainingProgress done = new TrainingProgress(spec.steps);
     done.finish(report);
     this.progress = done;

@@ -21,6 +21,12 @@ final class InProcessPipeline {
 
   static TrainResult train(Graph graph, int[] boundaries, TrainOptions o, MicroBatchSource data,
       List<LinkCompression> links, double[] linkRates) throws Exception {
+    return train(graph, boundaries, o, data, links, linkRates, StopRule.NONE);
+  }
+
+  /** As above, stopping early where {@code stop} says (the same exchange between stages as on a cluster). */
+  static TrainResult train(Graph graph, int[] boundaries, TrainOptions o, MicroBatchSource data,
+      List<LinkCompression> links, double[] linkRates, StopRule stop) throws Exception {
     Partition.check(graph, boundaries);
     int stages = boundaries.length - 1;
     InMemoryTransport net = new InMemoryTransport(stages, linkRates, o.peerTimeoutMillis());
@@ -34,6 +40,13 @@ final class InProcessPipeline {
     List<Double> losses = new ArrayList<>();
     List<Double> elapsed = new ArrayList<>();
     long start = System.nanoTime();
+    for (StageWorker w : workers) {
+      w.stopRuleActive = stop.active();
+    }
+    if (stop.active()) {
+      workers[stages - 1].stopTracker = stop.start(start);
+    }
+    StopRule.Reason reason = StopRule.Reason.STEPS;
     try {
       for (int step = 0; step < o.steps(); step++) {
         final int st = step;
@@ -54,6 +67,11 @@ final class InProcessPipeline {
           LOG.info("dagtrain step {} loss {} elapsed {}s", step, String.format("%.5f", loss),
               String.format("%.2f", elapsed.get(elapsed.size() - 1)));
         }
+        if (workers[stages - 1].stopRequested) {
+          reason = workers[stages - 1].stopReason;
+          LOG.info("dagtrain stops after step {} ({})", step, reason.label());
+          break;
+        }
       }
     } finally {
       pool.shutdownNow();
@@ -67,7 +85,7 @@ final class InProcessPipeline {
       stats.add(new LinkStat(s + 1, s, "stage-" + (s + 1), "stage-" + s, workers[s + 1].transport.bytesSent(s),
           workers[s + 1].backwardCodec.keptFraction()));
     }
-    double samples = (double) o.steps() * o.microBatches() * o.microBatchSize();
+    double samples = (double) losses.size() * o.microBatches() * o.microBatchSize();
     double[] compute = new double[stages];
     int[] peak = new int[stages];
     long[] peakBytes = new long[stages];
@@ -81,6 +99,6 @@ final class InProcessPipeline {
       parts.add(TrainedWeights.of(w.runner.params));
     }
     return new TrainResult(losses, elapsed, seconds, samples / seconds, stats, 0, compute, peak, peakBytes,
-        TrainedWeights.merge(graph, parts));
+        TrainedWeights.merge(graph, parts), reason);
   }
 }

@@ -48,21 +48,21 @@ final class LinearOp extends Op {
     for (int r = 0; r < rows; r++) {
       System.arraycopy(p[1].data, 0, y.data, r * outFeatures, outFeatures);
     }
-    Blas.gemm(x.data, 0, p[0].data, 0, y.data, 0, rows, inFeatures, outFeatures);
+    Gemm.nn(x.data, p[0].data, y.data, rows, inFeatures, outFeatures);
     return y;
   }
 
   @Override void backward(Tensor g, Tensor[] in, Tensor[] p, OpCache cache, Tensor[] gIn, Tensor[] gP) {
     Tensor x = in[0];
     int rows = x.size() / inFeatures;
-    Blas.gemmAT(x.data, 0, g.data, 0, gP[0].data, 0, rows, inFeatures, outFeatures);
+    Gemm.tn(x.data, g.data, gP[0].data, rows, inFeatures, outFeatures);
     for (int r = 0; r < rows; r++) {
       for (int j = 0; j < outFeatures; j++) {
         gP[1].data[j] += g.data[r * outFeatures + j];
       }
     }
     if (gIn[0] != null) {
-      Blas.gemmBT(g.data, 0, p[0].data, 0, gIn[0].data, 0, rows, outFeatures, inFeatures);
+      Gemm.nt(g.data, p[0].data, gIn[0].data, rows, outFeatures, inFeatures);
     }
   }
 

@@ -30,6 +30,14 @@ final class StageWorker {
   final Map<String, DType> types = new HashMap<>();
   final Schedule schedule;
   double computeSeconds;
+  /** The last stage's view of the stop rule (null elsewhere and when no rule is set). */
+  StopRule.Tracker stopTracker;
+  /** Whether a stop rule is set for the run: then every step ends with a {@link Frame#STEP_END} decision. */
+  boolean stopRuleActive;
+  /** Whether the run stops after the step just run (every stage agrees). */
+  boolean stopRequested;
+  /** On the last stage: why the run stops after the step just run, or null. */
+  StopRule.Reason stopReason;
   /** Where the stage thread's time went in the step running, or after it in the last step run: see {@link StepTiming}. */
   StepTiming last = new StepTiming();
 
@@ -87,6 +95,9 @@ final class StageWorker {
         backward(step, nextBackward++, compute);
       }
     }
+    if (stopRuleActive) {
+      decideStop(step, loss);
+    }
     long t0 = System.nanoTime();
     optimizer.step(runner);
     compute[0] += System.nanoTime() - t0;
@@ -97,6 +108,32 @@ final class StageWorker {
     t.threadCpu = cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9;
     t.processShares(process0, StepTiming.processCounters());
     return runner.isLast() ? loss : Double.NaN;
+  }
+
+  /**
+   * Whether every stage stops after this step: the last stage asks its tracker, the others read the decision that
+   * follows their successor's last gradients of the step (already received, so this does not wait for the link), and
+   * each passes it on before its own optimizer step. Every stage then applies the step and ends after it.
+   */
+  private void decideStop(int step, double loss) throws IOException, InterruptedException {
+    boolean stop;
+    if (runner.isLast()) {
+      stopReason = stopTracker.observe(loss);
+      stop = stopReason != null;
+    } else {
+      long t0 = System.nanoTime();
+      Frame f = expect(transport.receive(stage + 1, Frame.STEP_END), step, 0);
+      last.waiting += (System.nanoTime() - t0) / 1e9;
+      if (f.payload().length != 1) {
+        throw new IOException("step-end frame from stage " + (stage + 1) + " has " + f.payload().length
+            + " payload bytes, expected 1");
+      }
+      stop = f.payload()[0] == 1;
+    }
+    stopRequested = stop;
+    if (!runner.isFirst()) {
+      transport.send(stage - 1, new Frame(Frame.STEP_END, stage, step, 0, new byte[] {(byte) (stop ? 1 : 0)}));
+    }
   }
 
   /** Receives the next frame of a type from a neighbour stage, counting the wait, and decodes it, counting that. */

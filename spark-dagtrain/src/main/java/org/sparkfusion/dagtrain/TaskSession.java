@@ -356,6 +356,12 @@ final class TaskSession {
     // the planner's per-step time of this stage alone (its micro-batches' compute and message handling)
     double predicted = plan.stages.get(stage).seconds() * spec.microBatches;
     double predictedMessages = plan.stages.get(stage).messageSeconds() * spec.microBatches;
+    worker.stopRuleActive = spec.stopRule.active();
+    if (worker.stopRuleActive && stage == k - 1) {
+      // the budget counts from here on every attempt (a resumed attempt gets a fresh budget)
+      worker.stopTracker = spec.stopRule.start(start);
+    }
+    StopRule.Reason reason = StopRule.Reason.STEPS;
     for (int step = resume + 1; step < spec.steps; step++) {
       if (step == spec.failAtStep && stage == spec.failStage && ctx.stageAttemptNumber() == 0) {
         throw new IllegalStateException("dagtrain test failure injected at step " + step + " in stage " + stage);
@@ -393,6 +399,15 @@ final class TaskSession {
       if (ckpt != null && (step + 1) % spec.checkpointEvery == 0) {
         ckpt.write(step, stage, runner, opt);
       }
+      if (worker.stopRequested) {
+        reason = worker.stopReason != null ? worker.stopReason : reason;
+        LOG.info("dagtrain stage {} stops after step {}{}", stage, step,
+            worker.stopReason != null ? " (" + worker.stopReason.label() + ")" : " (the last stage's decision)");
+        break;
+      }
+    }
+    if (stage == k - 1) {
+      result.put("stop_reason", reason.label());
     }
     result.put("seconds", (System.nanoTime() - start) / 1e9);
     result.put("compute_seconds", worker.computeSeconds);

@@ -10,7 +10,7 @@ import java.util.List;
  */
 record TrainResult(List<Double> losses, List<Double> elapsedSeconds, double seconds, double samplesPerSecond,
     List<LinkStat> links, int startStep, double[] stageComputeSeconds, int[] peakInFlight, long[] peakInFlightBytes,
-    TrainedWeights weights) {
+    TrainedWeights weights, StopRule.Reason stopReason) {
 
   double finalLoss() {
     return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);

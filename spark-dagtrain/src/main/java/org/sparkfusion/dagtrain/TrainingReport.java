@@ -26,6 +26,8 @@ public final class TrainingReport {
   final List<Link> links;
   final String planJson;
   final List<StageTiming> stageTiming;
+  /** Why training ended: "steps" (all ran), "target" (the target loss was reached) or "budget" (time ran out). */
+  String stopReason = "steps";
 
   /**
    * Per stage, the planner's prediction next to what the stage measured, in seconds per step: mean over the steps
@@ -92,6 +94,19 @@ public final class TrainingReport {
     return stageTiming;
   }
 
+  /**
+   * Why training ended: {@code steps} when every requested step ran, {@code target} when the 5-step mean loss reached
+   * {@code targetLoss}, {@code budget} when {@code maxSeconds} ran out.
+   */
+  public String stopReason() {
+    return stopReason;
+  }
+
+  TrainingReport stoppedBy(String reason) {
+    this.stopReason = reason;
+    return this;
+  }
+
   /** Number of pipeline stages the plan used. */
   public int stages() {
     return stages;
@@ -106,7 +121,10 @@ public final class TrainingReport {
     return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);
   }
 
-  /** {"model", "stages", "compression", "loss", "seconds", "throughput", "links", "plan", plus "elapsed", "start_step"}. */
+  /**
+   * {"model", "stages", "compression", "loss", "seconds", "throughput", "links", "plan", plus "elapsed", "start_step",
+   * "stop_reason", "stage_timing"}.
+   */
   public String toJson() {
     ObjectNode root = JSON.createObjectNode();
     root.put("model", model);
@@ -128,6 +146,7 @@ public final class TrainingReport {
     ArrayNode el = root.putArray("elapsed");
     elapsed.forEach(el::add);
     root.put("start_step", startStep);
+    root.put("stop_reason", stopReason);
     ArrayNode st = root.putArray("stage_timing");
     for (StageTiming t : stageTiming) {
       st.addObject().put("stage", t.stage()).put("executor", t.executor()).put("predicted_seconds", t.predicted())
@@ -146,7 +165,8 @@ public final class TrainingReport {
 
   @Override
   public String toString() {
-    return String.format("TrainingReport(%s, %d stage(s), %s, %d steps from %d, final loss %.4f, %.1f s, %.1f samples/s)",
-        model, stages, compression, losses.size(), startStep, finalLoss(), seconds, throughput);
+    return String.format("TrainingReport(%s, %d stage(s), %s, %d steps from %d%s, final loss %.4f, %.1f s, %.1f samples/s)",
+        model, stages, compression, losses.size(), startStep, "steps".equals(stopReason) ? "" : ", stopped: " + stopReason,
+        finalLoss(), seconds, throughput);
   }
 }

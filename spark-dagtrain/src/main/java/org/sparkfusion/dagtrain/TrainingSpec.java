@@ -31,6 +31,8 @@ final class TrainingSpec implements Serializable {
   int probeKb;
   double warmUpSeconds;
   long memoryBudgetMb;
+  /** When to stop before {@link #steps}: a target loss or a time budget (none by default). */
+  StopRule stopRule = StopRule.NONE;
   int failAtStep;
   int failStage;
   Map<String, String> hadoopConf = new HashMap<>();

@@ -28,6 +28,17 @@ class DagTrainJobCliTest {
     assertThat(o.sparkConf().get("spark.sparkfusion.dagtrain.warmUpSeconds")).isEqualTo("0");
     assertThat(o.training.flagDefaults()).containsEntry("--lr", String.valueOf(DagTrainConfig.LEARNING_RATE.defaultValue()))
         .containsEntry("--micro-batches", String.valueOf(DagTrainConfig.MICRO_BATCHES.defaultValue()));
+    assertThat(DagTrainJob.parse("--model", "GPT-small", "--stages", "3", "--steps", "1").model)
+        .isEqualTo(DagTrainJob.ModelName.GPT_SMALL);
+    // gpt-small's own learning rate, unless the flag or the session key gives one
+    org.apache.spark.SparkConf none = new org.apache.spark.SparkConf(false);
+    assertThat(DagTrainJob.parse("--model", "gpt-small", "--stages", "3", "--steps", "1").trainer(Models.gptTiny())
+        .spec(none, 3).learningRate).isEqualTo(3e-4);
+    assertThat(DagTrainJob.parse("--model", "gpt-small", "--stages", "3", "--steps", "1", "--lr", "0.01")
+        .trainer(Models.gptTiny()).spec(none, 3).learningRate).isEqualTo(0.01);
+    DagTrainer bySession = DagTrainJob.parse("--model", "gpt-small", "--stages", "3", "--steps", "1", "--conf",
+        "spark.sparkfusion.dagtrain.learningRate=0.02").trainer(Models.gptTiny());
+    assertThat(bySession.isSet(bySession.learningRate())).isFalse();
     assertThat(Cli.usage(new DagTrainJob.Options())).contains("--micro-batches").contains("gpipe|1f1b")
         .contains("session key");
   }

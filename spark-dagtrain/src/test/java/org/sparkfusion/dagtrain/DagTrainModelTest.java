@@ -153,4 +153,30 @@ class DagTrainModelTest {
     }
     assertThat(seen.get(seen.size() - 1)).containsExactly(steps, 1);
   }
+
+  /**
+   * Train until a target loss over Netty between two executor JVMs: both stages stop after the step at which the
+   * 5-step mean reaches the target, the losses are the unstopped run's up to there, and the weights are those of a
+   * run limited to that many steps.
+   */
+  @Test void pipelineStopsAtTheTargetLossOnEveryStage(SparkSession spark) {
+    Graph g = Synthetic.model(10, 4, 16);
+    Dataset<Row> data = TestData.synthetic(spark, g, 512, 5);
+    TrainingReport full = trainer(g, 30).fit(data).summary();
+    double target = 0;
+    for (int i = 8; i < 13; i++) {
+      target += full.losses().get(i) / StopRule.WINDOW;
+    }
+    int last = StopRuleTest.firstTargetStep(full.losses(), target);
+    assertThat(last).isBetween(StopRule.WINDOW - 1, 12);
+    DagTrainModel stopped = trainer(g, 30).targetLoss(target).fit(data);
+    assertThat(stopped.summary().stopReason()).isEqualTo("target");
+    assertThat(stopped.summary().losses()).isEqualTo(full.losses().subList(0, last + 1));
+    assertThat(stopped.summary().toJson()).contains("\"stop_reason\" : \"target\"");
+    DagTrainModel limited = trainer(g, last + 1).fit(data);
+    assertThat(limited.summary().stopReason()).isEqualTo("steps");
+    for (String p : limited.parameterNames()) {
+      assertThat(Arrays.mismatch(stopped.parameter(p), limited.parameter(p))).as(p).isEqualTo(-1);
+    }
+  }
 }

@@ -108,4 +108,11 @@ class GraphValidationTest {
     assertThat(Models.resnetSmall().size()).isGreaterThan(20);
     assertThat(Models.gptTiny().parameterCount()).isGreaterThan(20_000);
   }
+
+  @Test void gptSmallHasOverTenMillionParameters() {
+    // per layer 12 d^2 + 13 d (attention 4 d^2 + 4 d, MLP 8 d^2 + 5 d, two norms 4 d), embeddings, head and final norm
+    long d = 384, v = Models.CHAR_VOCAB, seq = 64;
+    long expected = 6 * (12 * d * d + 13 * d) + v * d + seq * d + 2 * d + d * v + v;
+    assertThat(Models.gptSmall().parameterCount()).isEqualTo(expected).isGreaterThan(10_000_000);
+  }
 }

@@ -11,6 +11,11 @@ public record Frame(byte type, int from, int step, int micro, byte[] payload) {
   static final byte PROBE_ACK = 7;
   static final byte BYE = 8;
   static final byte START = 9;
+  /**
+   * After a step's last gradients, only when a stop rule is set: payload one byte, 1 if every stage stops after this
+   * step (the last stage's decision, passed on towards the first).
+   */
+  public static final byte STEP_END = 13;
   /** Handshake ({@link ConnectionAuth}): the accepting side's nonce. */
   static final byte AUTH_CHALLENGE = 10;
   /** Handshake: the connecting side's nonce and proof; {@code from} is the task it claims to be. */
@@ -29,6 +34,7 @@ public record Frame(byte type, int from, int step, int micro, byte[] payload) {
       case PROBE_ACK -> "probe-ack";
       case BYE -> "bye";
       case START -> "start";
+      case STEP_END -> "step-end";
       case AUTH_CHALLENGE -> "auth-challenge";
       case AUTH_RESPONSE -> "auth-response";
       case AUTH_OK -> "auth-ok";
