@@ -47,6 +47,29 @@ if [[ "${1:-}" == --kernels-against ]]; then
   awk -v o="$best_old" -v n="$best_new" -v s="$SHA" 'BEGIN{printf "best cpu median: %s %.1f ms, new %.1f ms: %.2fx faster\n", s, o, n, o/n}'
   exit 0
 fi
+if [[ "${1:-}" == protocol ]]; then
+  # dev/bench-dagtrain.sh protocol run [--profiles 8mbit-100ms,...] [--rounds 5] [--first-round R] [--arms a,b]:
+  #   trains every arm until the target loss or the budget on a 3-executor local-cluster and keeps each run as raw
+  #   JSON under docs/benchmarks/data/dagtrain/, then rebuilds the report;
+  # dev/bench-dagtrain.sh protocol report: rebuilds docs/benchmarks/dagtrain.md, its plots and summary.json from
+  #   the raw runs alone (DagTrainProtocol; --help lists the options).
+  shift
+  if [[ "${SPARKFUSION_SKIP_BUILD:-0}" != 1 ]]; then
+    mvn -B -q -pl sparkfusion-bench -am install -DskipTests
+  fi
+  CP_FILE="$ROOT/sparkfusion-bench/target/bench-classpath.txt"
+  mvn -B -q -pl sparkfusion-bench dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
+  CP="$ROOT/sparkfusion-bench/target/classes:$ROOT/spark-dagtrain/target/classes:$(cat "$CP_FILE")"
+  # local-cluster starts its executor JVMs through Spark's launcher: a SPARK_HOME with jars/ and the classpath
+  export SPARK_HOME="$ROOT/sparkfusion-bench/target/spark-home"
+  mkdir -p "$SPARK_HOME/jars" && echo "Spark home for the dagtrain protocol benchmark" > "$SPARK_HOME/RELEASE"
+  export SPARK_SCALA_VERSION=2.13 SPARK_DIST_CLASSPATH="$CP"
+  FLAGS=$(sed -n 's:.*<spark.test.jvm.flags>\(.*\)</spark.test.jvm.flags>.*:\1:p' "$ROOT/pom.xml")
+  COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- spark-dagtrain sparkfusion-bench || echo "-dirty")
+  # shellcheck disable=SC2086
+  exec java $FLAGS -Xmx3g -cp "$CP" org.sparkfusion.dagtrain.DagTrainProtocol --commit "$COMMIT" \
+    --command "dev/bench-dagtrain.sh protocol $*" "$@"
+fi
 if [[ "${SPARKFUSION_SKIP_BUILD:-0}" != 1 ]]; then
   mvn -B -q -pl sparkfusion-bench -am install -DskipTests
 fi
