@@ -233,7 +233,8 @@ final class DagTrainProtocol {
       }
     }
     boolean feasible = !arm.reference() && largest <= budget;
-    spark.conf().set(DagTrainConfig.LINK_RATES.key(), linkRates(arm, profile));
+    String rates = linkRates(arm, profile);
+    spark.conf().set(DagTrainConfig.LINK_RATES.key(), rates);
     spark.conf().set(DagTrainConfig.MIN_STAGES.key(), Integer.toString(arm.stages()));
     spark.conf().set(DagTrainConfig.MEMORY_BUDGET_MB.key(), arm.reference() ? "0" : Long.toString(budget >> 20));
     String started = java.time.Instant.now().toString();
@@ -247,7 +248,7 @@ final class DagTrainProtocol {
     ObjectNode run = JSON.createObjectNode();
     run.put("profile", profile).put("round", round).put("arm", arm.id()).put("label", arm.label())
         .put("reference", arm.reference()).put("feasible", feasible).put("seed", round)
-        .put("link_rates", linkRates(arm, profile)).put("model", o.model)
+        .put("link_rates", rates).put("model", o.model)
         .put("model_parameters", graph.parameterCount()).put("target_loss", o.targetLoss)
         .put("budget_seconds", o.budgetSeconds).put("max_steps", o.maxSteps).put("micro_batches", o.microBatches)
         .put("micro_batch_size", o.microBatchSize).put("learning_rate", o.learningRate)
@@ -274,23 +275,13 @@ final class DagTrainProtocol {
   }
 
   static double fiveStepMean(List<Double> l) {
-    int n = l.size();
-    double s = 0;
-    int k = Math.min(StopRule.WINDOW, n);
-    for (int i = n - k; i < n; i++) {
-      s += l.get(i);
-    }
-    return k == 0 ? Double.NaN : s / k;
+    return l.isEmpty() ? Double.NaN : DagTrainBench.movingAverage(l, l.size() - 1);
   }
 
   /** Seconds into training at the end of the first step whose 5-step mean loss is at or below the target. */
   static double timeToTarget(List<Double> losses, List<Double> elapsed, double target) {
     for (int i = StopRule.WINDOW - 1; i < losses.size(); i++) {
-      double s = 0;
-      for (int k = i - StopRule.WINDOW + 1; k <= i; k++) {
-        s += losses.get(k);
-      }
-      if (s / StopRule.WINDOW <= target) {
+      if (DagTrainBench.movingAverage(losses, i) <= target) {
         return elapsed.get(i);
       }
     }
@@ -544,12 +535,7 @@ final class DagTrainProtocol {
       for (Run r : e.getValue()) {
         List<Double> y = new ArrayList<>();
         for (int i = 0; i < r.losses().size(); i++) {
-          double s = 0;
-          int from = Math.max(0, i - StopRule.WINDOW + 1);
-          for (int k = from; k <= i; k++) {
-            s += r.losses().get(k);
-          }
-          y.add(s / (i - from + 1));
+          y.add(DagTrainBench.movingAverage(r.losses(), i));
         }
         if (!y.isEmpty()) {
           chart.addSeries(e.getKey() + " r" + r.round(), r.elapsed(), y).setMarker(SeriesMarkers.NONE);
