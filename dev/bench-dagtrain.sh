@@ -65,7 +65,10 @@ if [[ "${1:-}" == protocol ]]; then
   mkdir -p "$SPARK_HOME/jars" && echo "Spark home for the dagtrain protocol benchmark" > "$SPARK_HOME/RELEASE"
   export SPARK_SCALA_VERSION=2.13 SPARK_DIST_CLASSPATH="$CP"
   FLAGS=$(sed -n 's:.*<spark.test.jvm.flags>\(.*\)</spark.test.jvm.flags>.*:\1:p' "$ROOT/pom.xml")
-  COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- spark-dagtrain sparkfusion-bench || echo "-dirty")
+  # the commit of the code that trains (the last one that changed spark-dagtrain or spark-common sources), so rounds
+  # run in different sessions count as one commit as long as that code did not change; -dirty if it differs from it
+  COMMIT=$(git log -1 --format=%h -- spark-dagtrain/src/main spark-common/src/main)$(git diff --quiet HEAD -- \
+    spark-dagtrain/src/main spark-common/src/main sparkfusion-bench/src/main || echo "-dirty")
   # shellcheck disable=SC2086
   exec java $FLAGS -Xmx3g -cp "$CP" org.sparkfusion.dagtrain.DagTrainProtocol --commit "$COMMIT" \
     --command "dev/bench-dagtrain.sh protocol $*" "$@"

@@ -132,8 +132,14 @@ final class CostModel {
     return 2 * d + Math.min(1.5 * d, 0.125) + 0.0;
   }
 
-  /** Wire bytes per float entry at kept fraction {@code d} under this model's compression (AdaTopK: top-k's). */
+  /**
+   * Wire bytes per float entry at fraction {@code d} under this model's compression: the kept fraction for the fixed
+   * settings, the wire fraction for AdaTopK (its encoding follows from it, {@link AdaptiveLadder}).
+   */
   double bytesPerEntry(double d) {
+    if (compression.adaptive()) {
+      return 4 * Math.min(1, d);
+    }
     if (compression instanceof Compression.Int8) {
       return 1;
     }
@@ -166,57 +172,59 @@ final class CostModel {
     return linkSeconds(b, e, f, d, d);
   }
 
-  double adaptiveMin(int b, int e, int f) {
-    return linkSeconds(b, e, f, minFraction, Math.min(1, 2 * minFraction));
+  /** AdaTopK link seconds with activations at wire fraction w (gradients as the ladder gives them). */
+  double adaptiveSeconds(int b, int e, int f, double w) {
+    return linkSeconds(b, e, f, w, AdaptiveLadder.gradientWire(w));
   }
 
-  double adaptiveTopkMax(int b, int e, int f) {
-    return linkSeconds(b, e, f, 0.999999, 1);
+  double minWire() {
+    return AdaptiveLadder.minWire(minFraction);
+  }
+
+  /** AdaTopK at its most compressed: top-k at the minimum kept fraction. */
+  double adaptiveMin(int b, int e, int f) {
+    return adaptiveSeconds(b, e, f, minWire());
+  }
+
+  /** The link times of AdaTopK's fixed rungs, fp16 and int8 (candidate step caps for the planner). */
+  double[] adaptiveRungs(int b, int e, int f) {
+    return new double[] {adaptiveSeconds(b, e, f, AdaptiveLadder.FP16), adaptiveSeconds(b, e, f, AdaptiveLadder.INT8)};
   }
 
   /**
-   * AdaTopK's choice for a link under a time cap: dense if that fits, otherwise the largest activation
-   * fraction (gradients keep twice as much, at most all) whose link time fits the cap, never below the
-   * minimum fraction. Returns {activation fraction, link seconds}.
+   * AdaTopK's choice for a link under a time cap: the least lossy rung whose link time fits the cap (fp32, fp16,
+   * int8), otherwise the densest top-k that fits, never below the minimum fraction. Returns {activation wire
+   * fraction, link seconds}.
    */
   double[] adaptiveChoice(int b, int e, int f, double cap) {
-    double dense = linkSeconds(b, e, f, 1, 1);
-    if (dense <= cap) {
-      return new double[] {1, dense};
+    for (double w : new double[] {1, AdaptiveLadder.FP16, AdaptiveLadder.INT8}) {
+      double t = adaptiveSeconds(b, e, f, w);
+      if (t <= cap) {
+        return new double[] {w, t};
+      }
     }
-    double lo = minFraction;
-    double hi = 0.999999;
-    if (linkSeconds(b, e, f, hi, Math.min(1, 2 * hi)) <= cap) {
-      return new double[] {hi, linkSeconds(b, e, f, hi, 1)};
+    double lo = minWire();
+    if (adaptiveSeconds(b, e, f, lo) > cap) {
+      return new double[] {lo, adaptiveSeconds(b, e, f, lo)};
     }
-    if (linkSeconds(b, e, f, lo, Math.min(1, 2 * lo)) > cap) {
-      return new double[] {lo, linkSeconds(b, e, f, lo, Math.min(1, 2 * lo))};
-    }
+    double hi = AdaptiveLadder.INT8;
     for (int it = 0; it < 50; it++) {
       double mid = (lo + hi) / 2;
-      if (linkSeconds(b, e, f, mid, Math.min(1, 2 * mid)) <= cap) {
+      if (adaptiveSeconds(b, e, f, mid) <= cap) {
         lo = mid;
       } else {
         hi = mid;
       }
     }
-    return new double[] {lo, linkSeconds(b, e, f, lo, Math.min(1, 2 * lo))};
+    return new double[] {lo, adaptiveSeconds(b, e, f, lo)};
   }
 
-  /** Link seconds under a cap as the DP sees it (adaptive: least compression meeting the cap). */
+  /** Link seconds under a cap as the DP sees it (adaptive: the least compression meeting the cap). */
   double linkUnderCap(int b, int e, int f, double cap) {
     if (!compression.adaptive()) {
       return linkSeconds(b, e, f);
     }
-    double dense = linkSeconds(b, e, f, 1, 1);
-    if (dense <= cap) {
-      return dense;
-    }
-    double min = adaptiveMin(b, e, f);
-    if (min > cap) {
-      return min;
-    }
-    return Math.min(cap, adaptiveTopkMax(b, e, f));
+    return adaptiveChoice(b, e, f, cap)[1];
   }
 
   /** GPipe step time from the stage and link times. */

@@ -2,9 +2,7 @@ package org.sparkfusion.dagtrain;
 
 /**
  * Compression of one pipeline link: activations forward, gradients backward, each with or without error
- * feedback. AdaTopK gives gradients a kept fraction of min(1, 2 x the activation fraction) (gradients are
- * compressed more gently than activations) and always feeds the dropped part of a gradient back into the next
- * gradient message of that tensor; activations get error feedback only when it is configured.
+ * feedback. AdaTopK's encodings come from the wire fraction the planner chose ({@link AdaptiveLadder}).
  */
 record LinkCompression(Compression setting, Compressor activations, Compressor gradients, boolean activationFeedback,
     boolean gradientFeedback) {
@@ -19,20 +17,24 @@ record LinkCompression(Compression setting, Compressor activations, Compressor g
   }
 
   /**
-   * The compression of one planned link: AdaTopK at the fraction the planner chose for it ({@code activationFeedback}
+   * The compression of one planned link: AdaTopK at the wire fraction the planner chose for it ({@code activationFeedback}
    * for activations), or the fixed setting with {@code errorFeedback} both ways.
    */
   static LinkCompression forLink(Compression c, double activationFraction, boolean errorFeedback) {
     return c.adaptive() ? adaptive(activationFraction, errorFeedback) : fixed(c, errorFeedback);
   }
 
-  /** AdaTopK at a given activation fraction; a fraction of 1 sends dense fp32. */
-  static LinkCompression adaptive(double fraction, boolean activationFeedback) {
-    if (fraction >= 1) {
-      return new LinkCompression(new Compression.AdaTopK(), new Compressor.Dense(), new Compressor.Dense(), false, false);
-    }
-    return new LinkCompression(new Compression.AdaTopK(), new Compressor.TopK(fraction),
-        new Compressor.TopK(Math.min(1, 2 * fraction)), activationFeedback, true);
+  /**
+   * AdaTopK with activations at wire fraction {@code wire} (the planner's choice): the ladder's encoding for it and
+   * for the gradients ({@link AdaptiveLadder}); 1 sends dense fp32. Error feedback: always on top-k gradients, on
+   * top-k activations only when configured, never on fp16/int8 (their rounding error is below what it could
+   * correct).
+   */
+  static LinkCompression adaptive(double wire, boolean activationFeedback) {
+    Compressor act = AdaptiveLadder.compressor(wire);
+    Compressor grad = AdaptiveLadder.compressor(AdaptiveLadder.gradientWire(wire));
+    return new LinkCompression(new Compression.AdaTopK(), act, grad,
+        activationFeedback && act instanceof Compressor.TopK, grad instanceof Compressor.TopK);
   }
 
   double activationFraction() {

@@ -33,7 +33,10 @@ public final class Plan {
   record StagePlan(int index, int from, int to, List<String> nodes, int executor, String executorName, double seconds,
       long memoryBytes, int held, double messageSeconds) { }
 
-  /** One link between consecutive stages, with AdaTopK's or the fixed kept fractions. */
+  /**
+   * One link between consecutive stages, with the fixed setting's kept fractions, or AdaTopK's wire fractions (bytes
+   * over fp32's, {@link AdaptiveLadder}).
+   */
   record LinkPlan(int fromStage, int toStage, String fromExecutor, String toExecutor, double bytesPerSecond,
       double latencySeconds, long floatsPerSample, double activationFraction, double gradientFraction, double seconds) { }
 
@@ -145,10 +148,13 @@ public final class Plan {
           (s.seconds() - s.messageSeconds()) * 1e3, s.messageSeconds() * 1e3, s.memoryBytes() / 1e6, s.held()));
     }
     for (LinkPlan l : links) {
-      sb.append(String.format("  link %d->%d %s->%s %.1f Mbit/s, %.1f ms latency, %d floats/sample, kept act %.3f grad %.3f,"
+      String kept = compression.adaptive()
+          ? String.format("act %s grad %s", AdaptiveLadder.label(l.activationFraction()),
+              AdaptiveLadder.label(l.gradientFraction()))
+          : String.format("kept act %.3f grad %.3f", l.activationFraction(), l.gradientFraction());
+      sb.append(String.format("  link %d->%d %s->%s %.1f Mbit/s, %.1f ms latency, %d floats/sample, %s,"
           + " %.2f ms/micro-batch%n", l.fromStage(), l.toStage(), l.fromExecutor(), l.toExecutor(),
-          l.bytesPerSecond() * 8 / 1e6, l.latencySeconds() * 1e3, l.floatsPerSample(), l.activationFraction(),
-          l.gradientFraction(), l.seconds() * 1e3));
+          l.bytesPerSecond() * 8 / 1e6, l.latencySeconds() * 1e3, l.floatsPerSample(), kept, l.seconds() * 1e3));
     }
     sb.append(String.format("  predicted step %.1f ms (single process %.1f ms, speed-up %.2fx)%n", stepSeconds * 1e3,
         singleProcessSeconds * 1e3, singleProcessSeconds / stepSeconds));
@@ -195,6 +201,11 @@ public final class Plan {
       o.put("latency_seconds", l.latencySeconds());
       o.put("activation_fraction", l.activationFraction());
       o.put("gradient_fraction", l.gradientFraction());
+      if (compression.adaptive()) {
+        // AdaTopK's fractions are wire fractions (bytes over fp32's); the encodings they stand for
+        o.put("activation_encoding", AdaptiveLadder.label(l.activationFraction()));
+        o.put("gradient_encoding", AdaptiveLadder.label(l.gradientFraction()));
+      }
       o.put("seconds", l.seconds());
     }
     ArrayNode cl = root.putArray("clusters");
@@ -256,9 +267,14 @@ public final class Plan {
           nodes.get(nodes.size() - 1).asText(), s.path("seconds").asDouble() * 1e3));
     }
     for (JsonNode l : root.path("links")) {
-      sb.append(String.format("  link %d->%d %.1f Mbit/s measured, kept activations %.3f gradients %.3f, predicted %.2f ms/micro-batch%n",
-          l.path("from").asInt(), l.path("to").asInt(), l.path("bits_per_second").asDouble() / 1e6,
-          l.path("activation_fraction").asDouble(), l.path("gradient_fraction").asDouble(), l.path("seconds").asDouble() * 1e3));
+      String kept = l.has("activation_encoding")
+          ? String.format("activations %s gradients %s", l.path("activation_encoding").asText(),
+              l.path("gradient_encoding").asText())
+          : String.format("kept activations %.3f gradients %.3f", l.path("activation_fraction").asDouble(),
+              l.path("gradient_fraction").asDouble());
+      sb.append(String.format("  link %d->%d %.1f Mbit/s measured, %s, predicted %.2f ms/micro-batch%n",
+          l.path("from").asInt(), l.path("to").asInt(), l.path("bits_per_second").asDouble() / 1e6, kept,
+          l.path("seconds").asDouble() * 1e3));
     }
     sb.append(String.format("  predicted step %.1f ms, single process %.1f ms", root.path("predicted_step_seconds").asDouble() * 1e3,
         root.path("predicted_single_process_seconds").asDouble() * 1e3));

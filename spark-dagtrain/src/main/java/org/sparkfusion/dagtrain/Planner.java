@@ -104,7 +104,9 @@ final class Planner {
           caps.add(m.linkSeconds(b, e, f));
           if (m.compression.adaptive()) {
             caps.add(m.adaptiveMin(b, e, f));
-            caps.add(m.adaptiveTopkMax(b, e, f));
+            for (double t : m.adaptiveRungs(b, e, f)) {
+              caps.add(t);
+            }
           }
         }
       }
@@ -269,7 +271,7 @@ final class Planner {
       double grad;
       if (m.compression.adaptive()) {
         act = m.adaptiveChoice(bounds[s + 1], e, f, Math.max(cap, maxStage(m, bounds, execs)))[0];
-        grad = Math.min(1, act >= 1 ? 1 : 2 * act);
+        grad = AdaptiveLadder.gradientWire(act);
       } else if (m.compression instanceof Compression.None || m.compression instanceof Compression.Int8) {
         act = 1;
         grad = 1;

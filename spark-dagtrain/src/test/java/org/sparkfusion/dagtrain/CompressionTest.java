@@ -2,6 +2,7 @@ package org.sparkfusion.dagtrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -43,9 +44,25 @@ class CompressionTest {
     assertThat(Compression.parse("int8").fixedFraction()).isEqualTo(1);
     assertThatThrownBy(() -> new Compression.AdaTopK().compressor()).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("chosen per link");
+    // AdaTopK's planned value is a wire fraction: 0.2 of fp32's bytes is below int8's, so top-k at the kept fraction
+    // of that size; its gradients keep twice as much, which is more than int8's bytes, so they travel as int8
     LinkCompression ada = LinkCompression.forLink(new Compression.AdaTopK(), 0.2, false);
-    assertThat(ada.activationFraction()).isEqualTo(0.2);
-    assertThat(ada.gradientFeedback()).isTrue();
+    assertThat(ada.activations()).isInstanceOf(Compressor.TopK.class);
+    assertThat(ada.activationFraction()).isCloseTo(0.3375, within(1e-12));
+    assertThat(ada.gradients()).isInstanceOf(Compressor.Int8.class);
+    assertThat(ada.gradientFeedback()).isFalse();
+    LinkCompression sparse = LinkCompression.forLink(new Compression.AdaTopK(), AdaptiveLadder.topkWire(0.1), true);
+    assertThat(sparse.activationFraction()).isCloseTo(0.1, within(1e-12));
+    assertThat(sparse.gradients().fraction()).isCloseTo(0.2, within(1e-12));
+    assertThat(sparse.activationFeedback()).isTrue();
+    assertThat(sparse.gradientFeedback()).isTrue();
+    assertThat(LinkCompression.forLink(new Compression.AdaTopK(), 0.25, true).activations())
+        .isInstanceOf(Compressor.Int8.class);
+    assertThat(LinkCompression.forLink(new Compression.AdaTopK(), 0.25, true).activationFeedback()).isFalse();
+    assertThat(LinkCompression.forLink(new Compression.AdaTopK(), 0.7, false).activations())
+        .isInstanceOf(Compressor.Fp16.class);
+    assertThat(LinkCompression.forLink(new Compression.AdaTopK(), 1, false).activations())
+        .isInstanceOf(Compressor.Dense.class);
     LinkCompression fixed = LinkCompression.forLink(Compression.parse("topk:0.3"), 0.2, true);
     assertThat(fixed.activationFraction()).isEqualTo(0.3);
     assertThat(fixed.setting().label()).isEqualTo("topk:0.3");

@@ -169,10 +169,11 @@ class CompressorTest {
   }
 
   @Test void adaTopKFeedsBackGradientsButNotActivationsByDefault() {
-    LinkCompression l = LinkCompression.adaptive(0.2, false);
+    // top-k at 0.1 of the entries: gradients keep 0.2, with feedback; activations without unless configured
+    LinkCompression l = LinkCompression.adaptive(AdaptiveLadder.topkWire(0.1), false);
     assertThat(l.gradientFeedback()).isTrue();
     assertThat(l.activationFeedback()).isFalse();
-    assertThat(l.gradients().fraction()).isEqualTo(0.4);
+    assertThat(l.gradients().fraction()).isCloseTo(0.2, org.assertj.core.api.Assertions.within(1e-12));
     assertThat(LinkCompression.adaptive(1, false).gradientFeedback()).isFalse();
   }
 
@@ -246,5 +247,47 @@ class CompressorTest {
     assertThatThrownBy(() -> FrameCodec.decode(f, 1 << 20)).hasMessageContaining("checksum mismatch");
     byte[] truncated = Arrays.copyOf(FrameCodec.encode(new Frame(Frame.ACTIVATIONS, 0, 1, 2, new byte[10])), 30);
     assertThatThrownBy(() -> FrameCodec.decode(truncated, 1 << 20)).hasMessageContaining("truncated");
+  }
+
+  @Test void fp16KeepsEveryEntryWithinHalfPrecisionAtHalfTheBytes() throws Exception {
+    double[] x = random(1000, 7);
+    byte[] wire = encode(new Compressor.Fp16(), x);
+    assertThat(wire).hasSize(1 + 2 * x.length);
+    double[] y = roundTrip(new Compressor.Fp16(), x);
+    for (int i = 0; i < x.length; i++) {
+      assertThat(Math.abs(y[i] - x[i])).as("entry %d", i).isLessThanOrEqualTo(Math.abs(x[i]) * Math.pow(2, -11) + 1e-7);
+    }
+    byte[] cut = Arrays.copyOf(wire, wire.length - 1);
+    assertThatThrownBy(() -> Compressor.decode(new DataInputStream(new ByteArrayInputStream(cut)), x.length))
+        .hasMessageContaining("truncated fp16 tensor");
+  }
+
+  /** The ladder's rungs, its top-k inverse and that the encoders' sizes are the wire fractions the planner costs. */
+  @Test void adaptiveLadderEncodesEachWireFractionAtItsSize() throws Exception {
+    assertThat(AdaptiveLadder.rung(1)).isEqualTo(1);
+    assertThat(AdaptiveLadder.rung(0.9)).isEqualTo(0.5);
+    assertThat(AdaptiveLadder.rung(0.3)).isEqualTo(0.25);
+    assertThat(AdaptiveLadder.rung(0.1)).isEqualTo(0.1);
+    assertThat(AdaptiveLadder.TOPK_AT_INT8).isEqualTo(0.4375);
+    for (double f : new double[] {0.01, 0.05, 1.0 / 12, 0.1, 0.3, 0.43}) {
+      assertThat(AdaptiveLadder.topkFraction(AdaptiveLadder.topkWire(f))).as("f=%s", f).isCloseTo(f,
+          org.assertj.core.api.Assertions.within(1e-12));
+    }
+    assertThat(AdaptiveLadder.label(1)).isEqualTo("fp32");
+    assertThat(AdaptiveLadder.label(0.5)).isEqualTo("fp16");
+    assertThat(AdaptiveLadder.label(0.25)).isEqualTo("int8");
+    assertThat(AdaptiveLadder.label(AdaptiveLadder.topkWire(0.1))).isEqualTo("topk:0.100");
+    // gradients: the same quantisation rung, or top-k at twice the fraction up to int8's bytes
+    assertThat(AdaptiveLadder.gradientWire(0.5)).isEqualTo(0.5);
+    assertThat(AdaptiveLadder.gradientWire(0.25)).isEqualTo(0.25);
+    assertThat(AdaptiveLadder.gradientWire(AdaptiveLadder.topkWire(0.3))).isEqualTo(0.25);
+    assertThat(AdaptiveLadder.topkFraction(AdaptiveLadder.gradientWire(AdaptiveLadder.topkWire(0.1))))
+        .isCloseTo(0.2, org.assertj.core.api.Assertions.within(1e-12));
+    double[] x = random(20_000, 3);
+    for (double w : new double[] {1, 0.5, 0.25, AdaptiveLadder.topkWire(0.2), AdaptiveLadder.topkWire(0.05)}) {
+      int bytes = encode(AdaptiveLadder.compressor(w), x).length;
+      assertThat((double) bytes / (4.0 * x.length)).as("wire %s", w).isCloseTo(w,
+          org.assertj.core.api.Assertions.within(0.01));
+    }
   }
 }

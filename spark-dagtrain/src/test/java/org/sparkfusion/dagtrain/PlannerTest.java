@@ -250,7 +250,14 @@ class PlannerTest {
     Plan pf = Planner.opFence(new CostModel(g, fast, t, 4, 8, new Compression.AdaTopK(), 0.1), 3, 3);
     Plan ps = Planner.opFence(new CostModel(g, slow, t, 4, 8, new Compression.AdaTopK(), 0.1), 3, 3);
     assertThat(pf.links.get(0).activationFraction()).isGreaterThan(ps.links.get(0).activationFraction());
-    assertThat(ps.links.get(0).activationFraction()).isGreaterThanOrEqualTo(0.1);
+    assertThat(ps.links.get(0).activationFraction()).isGreaterThanOrEqualTo(AdaptiveLadder.minWire(0.1));
+    // every planned value is a rung of the ladder
+    for (Plan p : List.of(pf, ps)) {
+      for (Plan.LinkPlan l : p.links) {
+        assertThat(AdaptiveLadder.rung(l.activationFraction())).isEqualTo(l.activationFraction());
+        assertThat(l.gradientFraction()).isEqualTo(AdaptiveLadder.gradientWire(l.activationFraction()));
+      }
+    }
   }
 
   @Test void modelTooLargeForTheExecutorsIsReportedBeforeTraining() {

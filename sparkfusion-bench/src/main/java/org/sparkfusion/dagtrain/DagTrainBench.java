@@ -101,7 +101,7 @@ final class DagTrainBench {
     String command = "dev/bench-dagtrain.sh";
 
     @Option(names = "--min-fraction", paramLabel = "<f>", description = "AdaTopK minimum kept fraction (default: ${DEFAULT-VALUE})")
-    double minFraction = 0.1;
+    double minFraction = DagTrainConfig.MIN_FRACTION.defaultValue();
 
     @Option(names = "--gradient-feedback", arity = "1", paramLabel = "true|false",
         description = "AdaTopK error feedback on gradients (default: ${DEFAULT-VALUE})")

@@ -111,7 +111,8 @@ final class DagTrainProtocol {
   @Command(name = "dagtrain-protocol", sortOptions = false,
       description = "dagtrain against the best feasible plan: run rounds, or rebuild the report from the raw runs")
   static final class Options {
-    @Parameters(index = "0", paramLabel = "run|report", description = "run: train and keep raw runs; report: rebuild")
+    @Parameters(index = "0", paramLabel = "run|report|study",
+        description = "run: train and keep raw runs; report: rebuild; study: loss per step under each link encoding")
     String mode;
 
     @Option(names = "--data", paramLabel = "<dir>", description = "raw runs (default: ${DEFAULT-VALUE})")
@@ -164,6 +165,9 @@ final class DagTrainProtocol {
     @Option(names = "--executor-memory-mb", paramLabel = "<MB>", description = "heap per site (default: ${DEFAULT-VALUE})")
     int executorMemoryMb = 2560;
 
+    @Option(names = "--study-steps", paramLabel = "<S>", description = "steps per encoding in study (default: ${DEFAULT-VALUE})")
+    int studySteps = 120;
+
     @Option(names = "--commit", paramLabel = "<sha>", description = "commit recorded with each run")
     String commit = "unknown";
 
@@ -176,7 +180,8 @@ final class DagTrainProtocol {
       switch (o.mode) {
         case "run" -> run(o);
         case "report" -> report(o);
-        default -> throw new IllegalArgumentException("expected run or report, got '" + o.mode + "'");
+        case "study" -> study(o);
+        default -> throw new IllegalArgumentException("expected run, report or study, got '" + o.mode + "'");
       }
     });
   }
@@ -270,6 +275,66 @@ final class DagTrainProtocol {
         fmt(timeToTarget(r.losses(), r.elapsedSeconds(), o.targetLoss)), fiveStepMean(r.losses()), r.seconds(), file);
   }
 
+  /** The study's link encodings: label, activations, gradients, error feedback on activations, on gradients. */
+  record Encoding(String label, Compressor activations, Compressor gradients, boolean activationFeedback,
+      boolean gradientFeedback) {
+    static List<Encoding> all() {
+      return List.of(new Encoding("fp32 (dense)", new Compressor.Dense(), new Compressor.Dense(), false, false),
+          new Encoding("fp16", new Compressor.Fp16(), new Compressor.Fp16(), false, false),
+          new Encoding("int8", new Compressor.Int8(), new Compressor.Int8(), false, false),
+          new Encoding("top-k 0.5 / 1.0", new Compressor.TopK(0.5), new Compressor.Dense(), false, false),
+          new Encoding("top-k 0.3 / 0.6, gradient feedback", new Compressor.TopK(0.3), new Compressor.TopK(0.6), false,
+              true),
+          new Encoding("top-k 0.1 / 0.2, gradient feedback (the old rule's floor)", new Compressor.TopK(0.1),
+              new Compressor.TopK(0.2), false, true),
+          new Encoding("top-k 0.1 / 0.2, feedback both ways", new Compressor.TopK(0.1), new Compressor.TopK(0.2), true,
+              true));
+    }
+  }
+
+  /**
+   * What each link encoding costs in convergence, apart from any link: the model in 3 even stages in one JVM
+   * (InProcessPipeline, no rate limit), the same seed, data and steps for every encoding; per-step loss and the bytes
+   * on the two links kept as JSON under {@code <data>/study/<model>.json}. It is the evidence for AdaTopK's ladder.
+   */
+  static void study(Options o) throws Exception {
+    DagTrainBench.BenchModel bm = DagTrainBench.model(o.model);
+    int[] cuts = Partition.even(bm.graph(), 3);
+    ObjectNode root = JSON.createObjectNode();
+    root.put("model", o.model).put("model_parameters", bm.graph().parameterCount()).put("steps", o.studySteps)
+        .put("micro_batches", o.microBatches).put("micro_batch_size", o.microBatchSize)
+        .put("learning_rate", o.learningRate).put("commit", o.commit).put("machine", DagTrainBench.machine());
+    ArrayNode cutsJson = root.putArray("cuts");
+    for (int c : cuts) {
+      cutsJson.add(c);
+    }
+    ArrayNode runs = root.putArray("encodings");
+    for (Encoding e : Encoding.all()) {
+      LinkCompression lc = new LinkCompression(new Compression.AdaTopK(), e.activations(), e.gradients(),
+          e.activationFeedback(), e.gradientFeedback());
+      TrainOptions t = new TrainOptions(o.studySteps, o.microBatches, o.microBatchSize, "adam", o.learningRate, 1,
+          600_000, 0, Schedule.GPIPE);
+      TrainResult r = InProcessPipeline.train(bm.graph(), cuts, t,
+          new SampleSource(bm.graph(), bm.samples(), o.microBatchSize, 1), List.of(lc, lc), null);
+      long bytes = 0;
+      for (LinkStat l : r.links()) {
+        bytes += l.bytes();
+      }
+      ObjectNode run = runs.addObject();
+      run.put("label", e.label()).put("bytes_per_step", (double) bytes / r.losses().size());
+      ArrayNode losses = run.putArray("loss");
+      r.losses().forEach(losses::add);
+      System.out.printf(Locale.ROOT, "== study %s %-58s 5-step loss at the end %.4f, %.0f bytes per step%n", o.model,
+          e.label(), fiveStepMean(r.losses()), (double) bytes / r.losses().size());
+    }
+    Path file = o.data.resolve("study").resolve(o.model + ".json");
+    Files.createDirectories(file.getParent());
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root), StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    System.out.println("wrote " + file);
+  }
+
   static String fmt(double v) {
     return Double.isNaN(v) ? "not reached" : String.format(Locale.ROOT, "%.1f s", v);
   }
@@ -341,27 +406,49 @@ final class DagTrainProtocol {
     return Arrays.stream(v).max().orElse(Double.NaN);
   }
 
-  /** Mean kept fraction (both directions) of ours on the links that cross the profile's slow link (site2's). */
-  static double slowLinkKept(Run r) {
-    JsonNode rep = r.json().path("report");
+  /** The planned links of a run with a stage on site2 (the profile's slow link), as plan JSON nodes. */
+  static List<JsonNode> slowLinks(Run r) {
+    JsonNode plan = r.json().path("report").path("plan");
     JsonNode sites = r.json().path("sites");
-    JsonNode stages = rep.path("plan").path("stages");
     List<Integer> siteOfStage = new ArrayList<>();
-    for (JsonNode st : stages) {
+    for (JsonNode st : plan.path("stages")) {
       siteOfStage.add(sites.path(st.path("executor").asInt()).asInt());
     }
-    double sum = 0;
-    int n = 0;
-    JsonNode links = rep.path("links");
-    // links alternate: stage s -> s+1 (activations), then s+1 -> s (gradients)
-    for (int i = 0; i < links.size(); i++) {
-      int s = i / 2;
-      if (s + 1 < siteOfStage.size() && (siteOfStage.get(s) == 2 || siteOfStage.get(s + 1) == 2)) {
-        sum += links.get(i).path("kept_fraction").asDouble();
-        n++;
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode l : plan.path("links")) {
+      int from = l.path("from").asInt();
+      int to = l.path("to").asInt();
+      if (to < siteOfStage.size() && (siteOfStage.get(from) == 2 || siteOfStage.get(to) == 2)) {
+        out.add(l);
       }
     }
+    return out;
+  }
+
+  /** Mean planned wire fraction (bytes over fp32's, activations and gradients) of ours on site2's links. */
+  static double slowLinkWire(Run r) {
+    double sum = 0;
+    int n = 0;
+    for (JsonNode l : slowLinks(r)) {
+      sum += l.path("activation_fraction").asDouble() + l.path("gradient_fraction").asDouble();
+      n += 2;
+    }
     return n == 0 ? Double.NaN : sum / n;
+  }
+
+  /** The encodings AdaTopK chose on site2's links over the runs, e.g. "int8/int8 (5 runs)". */
+  static String slowLinkEncodings(List<Run> ours) {
+    Map<String, Integer> count = new java.util.TreeMap<>();
+    for (Run r : ours) {
+      java.util.Set<String> seen = new java.util.TreeSet<>();
+      for (JsonNode l : slowLinks(r)) {
+        seen.add(l.path("activation_encoding").asText("?") + "/" + l.path("gradient_encoding").asText("?"));
+      }
+      count.merge(String.join(", ", seen), 1, Integer::sum);
+    }
+    List<String> parts = new ArrayList<>();
+    count.forEach((k, v) -> parts.add(k + " (" + v + (v == 1 ? " run)" : " runs)")));
+    return String.join("; ", parts);
   }
 
   static void report(Options o) throws IOException {
@@ -480,13 +567,15 @@ final class DagTrainProtocol {
     p.put("ratio_vs_opfence_dense_median", median(vsDense));
     double[] finDiff = best == null ? new double[0] : finalLossDiffs(byArm.get(best), ours);
     p.put("final_loss_rel_diff_median", median(finDiff));
-    p.put("adatopk_mean_kept_fraction", median(ours.stream().mapToDouble(DagTrainProtocol::slowLinkKept).toArray()));
+    p.put("adatopk_slow_link_wire_fraction", median(ours.stream().mapToDouble(DagTrainProtocol::slowLinkWire).toArray()));
+    p.put("adatopk_slow_link_encodings", slowLinkEncodings(ours));
     if (best != null && !ours.isEmpty()) {
       md.append(String.format(Locale.ROOT, "**Ours vs the best feasible baseline (%s): %s faster** (median, range over %d"
-              + " rounds); vs OP-Fence without compression: %s; final 5-step loss ours/baseline - 1: %+.2f%% (median); AdaTopK"
-              + " kept %.3f of the entries on the links to site2 (median of the runs' means).%n%n", byArm.get(best).get(0).label(),
+              + " rounds); vs OP-Fence without compression: %s; final 5-step loss ours/baseline - 1: %+.2f%% (median). On"
+              + " the links to site2 AdaTopK sent activations/gradients as %s, %.3f of fp32's bytes (median of the runs'"
+              + " means).%n%n", byArm.get(best).get(0).label(),
           rangeX(vsBest), vsBest.length, vsDense.length == 0 ? "-" : rangeX(vsDense), 100 * median(finDiff),
-          p.path("adatopk_mean_kept_fraction").asDouble()));
+          p.path("adatopk_slow_link_encodings").asText(), p.path("adatopk_slow_link_wire_fraction").asDouble()));
     }
     String name = "dagtrain-protocol-" + profile;
     plotLoss(byArm, profile, img.resolve(name + "-loss.png"));
