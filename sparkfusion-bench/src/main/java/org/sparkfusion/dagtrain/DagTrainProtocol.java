@@ -241,7 +241,10 @@ final class DagTrainProtocol {
     String rates = linkRates(arm, profile);
     spark.conf().set(DagTrainConfig.LINK_RATES.key(), rates);
     spark.conf().set(DagTrainConfig.MIN_STAGES.key(), Integer.toString(arm.stages()));
-    spark.conf().set(DagTrainConfig.MEMORY_BUDGET_MB.key(), arm.reference() ? "0" : Long.toString(budget >> 20));
+    // the reference arms break the site rule on purpose: they get what the whole model needs (half of the executor
+    // heap, the default budget, is less than that for gpt-small)
+    spark.conf().set(DagTrainConfig.MEMORY_BUDGET_MB.key(), Long.toString(arm.reference() ? (whole >> 20) + 1
+        : budget >> 20));
     String started = java.time.Instant.now().toString();
     System.out.printf(Locale.ROOT, "== %s round %d %s (%s): started %s%n", profile, round, arm.id(), arm.label(), started);
     DagTrainer t = new DagTrainer(graph).name(o.model).stages(arm.stages()).planner(arm.planner().name().toLowerCase(
@@ -451,6 +454,59 @@ final class DagTrainProtocol {
     return String.join("; ", parts);
   }
 
+  /**
+   * AdaTopK's rule and the study behind it: one table per {@code study/<model>.json} (loss per step under each link
+   * encoding, no link in the way).
+   */
+  static void studySection(StringBuilder md, Path dir) throws IOException {
+    md.append("**AdaTopK's rule: precision before sparsity.** Per link the planner picks the least lossy encoding that")
+        .append(" keeps the link from being the pipeline's bottleneck: fp32, else fp16 (half the bytes), else int8 (a")
+        .append(" quarter, per-tensor scale), and only below int8's bytes top-k with fp16 values (gradients keep twice the")
+        .append(" activations' fraction); by default (`adatopk.minFraction` 0.5) it never sparsifies. The earlier rule went")
+        .append(" straight to the largest top-k fraction that fit, usually its floor of 0.1 on a slow link. The study below")
+        .append(" is why: the same model, seed, data and steps in three even stages in one JVM, with no link in the way, so")
+        .append(" only the encoding differs (`dev/bench-dagtrain.sh protocol study --model M`, raw JSON in")
+        .append(" `docs/benchmarks/data/dagtrain/study/`).\n\n");
+    if (!Files.isDirectory(dir)) {
+      md.append("(no study has been run yet)\n\n");
+      return;
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    }
+    for (Path f : files) {
+      JsonNode j = JSON.readTree(f.toFile());
+      int steps = j.path("steps").asInt();
+      int[] at = {steps / 4, steps / 2, steps};
+      md.append(String.format(Locale.ROOT, "Model %s (%,d parameters), %d steps of %d micro-batches of %d, Adam lr %s,"
+              + " cuts %s, commit %s.%n%n", j.path("model").asText(), j.path("model_parameters").asLong(), steps,
+          j.path("micro_batches").asInt(), j.path("micro_batch_size").asInt(), j.path("learning_rate").asText(),
+          j.path("cuts").toString(), j.path("commit").asText()));
+      md.append("| activations / gradients | bytes per step vs fp32 |");
+      for (int s : at) {
+        md.append(" 5-step loss at step ").append(s).append(" |");
+      }
+      md.append("\n|---|---|---|---|---|\n");
+      double dense = Double.NaN;
+      for (JsonNode e : j.path("encodings")) {
+        List<Double> losses = new ArrayList<>();
+        e.path("loss").forEach(x -> losses.add(x.asDouble()));
+        double bytes = e.path("bytes_per_step").asDouble();
+        if (Double.isNaN(dense)) {
+          dense = bytes;
+        }
+        md.append("| ").append(e.path("label").asText()).append(String.format(Locale.ROOT, " | %.3f |", bytes / dense));
+        for (int s : at) {
+          md.append(s <= losses.size() ? String.format(Locale.ROOT, " %.4f |", fiveStepMean(losses.subList(0, s)))
+              : " - |");
+        }
+        md.append('\n');
+      }
+      md.append('\n');
+    }
+  }
+
   static void report(Options o) throws IOException {
     List<Run> all = readRuns(o.data);
     Map<String, List<Run>> byProfile = new LinkedHashMap<>();
@@ -485,6 +541,7 @@ final class DagTrainProtocol {
         .append(" on site0, and the even split over the fast pair site0-site1, break that rule: they run for reference and are")
         .append(" never the baseline. The best feasible baseline is the feasible baseline with the lowest median time to")
         .append(" target; speed-ups are that arm's time over ours, per round, then median and range over rounds.\n\n");
+    studySection(md, o.data.resolve("study"));
     for (Map.Entry<String, List<Run>> e : byProfile.entrySet()) {
       profileSection(md, profiles, e.getKey(), e.getValue(), o.img);
     }
